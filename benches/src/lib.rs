@@ -1,0 +1,1 @@
+//! Criterion benchmarks of voxline; see `benches/` and run `cargo bench -p voxline-benches`.
