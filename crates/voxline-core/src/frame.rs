@@ -84,7 +84,10 @@ mod tests {
         assert!(f.samples().iter().all(|&s| s == 0.0));
         assert_eq!(
             f.copy_from(&[0.0; 160]),
-            Err(Error::FrameLength { expected: 320, actual: 160 })
+            Err(Error::FrameLength {
+                expected: 320,
+                actual: 160
+            })
         );
         f.copy_from(&[0.25; 320]).unwrap();
         assert_eq!(f.samples()[319], 0.25);

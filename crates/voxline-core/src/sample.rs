@@ -35,7 +35,15 @@ mod tests {
 
     #[test]
     fn non_finite_and_denormal_become_zero() {
-        let mut v = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-40, -1e-20, 0.5, -1.0];
+        let mut v = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e-40,
+            -1e-20,
+            0.5,
+            -1.0,
+        ];
         assert_eq!(sanitize_slice(&mut v), 3);
         assert_eq!(v, [0.0, 0.0, 0.0, 0.0, 0.0, 0.5, -1.0]);
     }

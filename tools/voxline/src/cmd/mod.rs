@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod codec;
+pub mod conformance;
+pub mod demo;
+pub mod info;
+pub mod resample;

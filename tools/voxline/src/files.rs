@@ -1,0 +1,145 @@
+//! Files: reading inputs by path (WAV or raw G.711) and writing outputs atomically.
+
+use crate::error::{CliError, CliResult};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::Path;
+use voxline_core::SampleRate;
+use voxline_g711::Law;
+use voxline_wav::{read_audio, read_raw_g711, Audio};
+
+/// What a path's extension says the file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// A RIFF/WAVE file.
+    Wav,
+    /// Headerless G.711 codes; the law when the extension implies one (.ul, .al).
+    Raw(Option<Law>),
+}
+
+/// The container for `path` from its extension; an unknown extension is an error.
+pub fn container_of(path: &Path) -> CliResult<Container> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if ext == "wav" || ext == "wave" {
+        return Ok(Container::Wav);
+    }
+    if ext == "raw" {
+        // `name.ulaw.raw`, `name.al.raw`: the inner extension names the law.
+        let inner = path.file_stem().map(Path::new);
+        return Ok(Container::Raw(
+            inner.and_then(voxline_wav::law_from_extension),
+        ));
+    }
+    match voxline_wav::law_from_extension(path) {
+        Some(law) => Ok(Container::Raw(Some(law))),
+        None => Err(CliError::bad_input(format!(
+            "{}: unknown file type '.{ext}' (use .wav, .ul, .al or .raw)",
+            path.display()
+        ))),
+    }
+}
+
+/// Resolves the law of a raw G.711 file from `--law` and the extension; they must agree.
+pub fn raw_law(path: &Path, implied: Option<Law>, given: Option<Law>) -> CliResult<Law> {
+    match (implied, given) {
+        (Some(a), Some(b)) if a != b => Err(CliError::bad_input(format!(
+            "{}: extension means {a} but --law says {b}",
+            path.display()
+        ))),
+        (Some(law), _) | (None, Some(law)) => Ok(law),
+        (None, None) => Err(CliError::bad_input(format!(
+            "{}: raw G.711 file needs --law mu or --law a",
+            path.display()
+        ))),
+    }
+}
+
+/// Reads `path` as a WAV file, or as raw G.711 when its extension is .ul, .al or .raw
+/// (`law` and `rate` describe raw input).
+pub fn read_input(path: &Path, law: Option<Law>, rate: u32) -> CliResult<Audio> {
+    let container = container_of(path).unwrap_or(Container::Wav);
+    let file = File::open(path)
+        .map_err(|e| CliError::bad_input(format!("cannot read {}: {}", path.display(), e)))?;
+    let reader = BufReader::new(file);
+    let audio = match container {
+        Container::Wav => read_audio(reader),
+        Container::Raw(implied) => {
+            let law = raw_law(path, implied, law)?;
+            let rate = SampleRate::from_hz(rate)
+                .map_err(|e| CliError::bad_input(format!("--rate: {e}")))?;
+            read_raw_g711(reader, law, rate.hz())
+        }
+    }
+    .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
+    if audio.frames() == 0 {
+        return Err(CliError::bad_input(format!(
+            "{}: contains no audio samples",
+            path.display()
+        )));
+    }
+    Ok(audio)
+}
+
+/// Makes `audio` mono: averages channels with `downmix`, otherwise refuses multi-channel input.
+pub fn require_mono(path: &Path, audio: Audio, downmix: bool) -> CliResult<Audio> {
+    match audio.channels {
+        1 => Ok(audio),
+        n if downmix => audio
+            .downmix()
+            .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))
+            .inspect(|_| eprintln!("voxline: averaged {n} channels of {}", path.display())),
+        n => Err(CliError::bad_input(format!(
+            "{}: has {n} channels; voxline processes mono audio (add --downmix to average them)",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes `path` through `write`, into a temporary file in the same directory that is renamed
+/// over `path` only when `write` succeeded, so no partial output is ever left behind.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> CliResult,
+) -> CliResult {
+    let cannot = |e: &dyn std::fmt::Display| {
+        CliError::bad_input(format!("cannot write {}: {e}", path.display()))
+    };
+    if path.is_dir() {
+        return Err(cannot(&"is a directory"));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".voxline-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| cannot(&e))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        write(&mut w)?;
+        w.flush().map_err(|e| cannot(&e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // tempfile creates 0600 files; an output file should be readable like any other.
+        let perms = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file()
+            .set_permissions(perms)
+            .map_err(|e| cannot(&e))?;
+    }
+    tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    Ok(())
+}
+
+/// Size of a file in bytes, for reports (0 when it cannot be read).
+pub fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}

@@ -1,0 +1,481 @@
+//! Integration tests of the `voxline` program: every command on real data, and every kind of
+//! bad input failing with one clear line, exit code 2 and no output file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
+}
+
+fn voxline(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_voxline"));
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.output().expect("voxline runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(o: &Output) {
+    assert!(o.status.success(), "failed: {}\n{}", stderr(o), stdout(o));
+}
+
+/// Asserts a failure with exit code 2, one `voxline: error:` line mentioning `needle`, and no
+/// temporary or output file left in `dir` other than `keep`.
+#[track_caller]
+fn assert_bad_input(o: &Output, needle: &str, dir: &Path, keep: &[&str]) {
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
+    assert!(lines[0].starts_with("voxline: error: "), "{err}");
+    assert!(
+        lines[0].to_lowercase().contains(&needle.to_lowercase()),
+        "error {err:?} should mention {needle:?}"
+    );
+    let mut left: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !keep.contains(&n.as_str()))
+        .collect();
+    left.sort();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}
+
+fn read_wav(path: &Path) -> voxline_wav::Audio {
+    voxline_wav::read_audio(std::io::BufReader::new(fs::File::open(path).unwrap())).unwrap()
+}
+
+/// A minimal canonical WAV header + data for arbitrary format fields.
+fn wav_bytes(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8> {
+    let block = channels * bits.div_ceil(8);
+    let mut v = Vec::new();
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&tag.to_le_bytes());
+    v.extend_from_slice(&channels.to_le_bytes());
+    v.extend_from_slice(&rate.to_le_bytes());
+    v.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
+    v.extend_from_slice(&block.to_le_bytes());
+    v.extend_from_slice(&bits.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    v.extend_from_slice(data);
+    v
+}
+
+#[test]
+fn encode_and_decode_match_the_itu_reference_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (law, tag) in [("mu", "ulaw"), ("a", "alaw")] {
+        let input = testdata("conformance/signals/8k/sp_de_m.wav");
+        let raw = dir
+            .path()
+            .join(format!("x.{}", if law == "mu" { "ul" } else { "al" }));
+        assert_ok(&voxline(&[&"encode", &"--law", &law, &input, &raw]));
+        let want = fs::read(testdata(&format!(
+            "conformance/g711/encoded/sp_de_m.{tag}.raw"
+        )))
+        .unwrap();
+        assert_eq!(fs::read(&raw).unwrap(), want, "{tag} codes");
+
+        let dec = dir.path().join(format!("{tag}.dec.wav"));
+        assert_ok(&voxline(&[&"decode", &raw, &dec]));
+        let want = read_wav(&testdata(&format!(
+            "conformance/g711/decoded/sp_de_m.{tag}.dec.wav"
+        )));
+        assert_eq!(read_wav(&dec).to_i16(), want.to_i16(), "{tag} decoded");
+
+        // The same through a G.711 WAV container, law taken from the header.
+        let wav = dir.path().join(format!("{tag}.wav"));
+        let o = voxline(&[&"encode", &"--law", &law, &input, &wav]);
+        assert_ok(&o);
+        assert!(stdout(&o).contains("48000 samples"), "{}", stdout(&o));
+        let bytes = fs::read(&wav).unwrap();
+        let format_tag = u16::from_le_bytes([bytes[20], bytes[21]]);
+        assert_eq!(format_tag, if law == "mu" { 7 } else { 6 });
+        let dec2 = dir.path().join(format!("{tag}.dec2.wav"));
+        assert_ok(&voxline(&[&"decode", &wav, &dec2]));
+        assert_eq!(read_wav(&dec2).to_i16(), want.to_i16());
+        let info = voxline(&[&"info", &wav]);
+        assert_ok(&info);
+        assert!(stdout(&info).contains("8000 Hz"), "{}", stdout(&info));
+        assert!(stdout(&info).contains("6.000 s"), "{}", stdout(&info));
+    }
+}
+
+#[test]
+fn encode_resamples_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = testdata("speech/jfk_inaugural.wav");
+    let out = dir.path().join("jfk.wav");
+    let o = voxline(&[&"encode", &"--law", &"a", &input, &out]);
+    assert_bad_input(&o, "--resample", dir.path(), &[]);
+    assert_ok(&voxline(&[
+        &"encode",
+        &"--law",
+        &"a",
+        &"--resample",
+        &input,
+        &out,
+    ]));
+    let audio = read_wav(&out);
+    assert_eq!(audio.sample_rate, 8000);
+    assert_eq!(audio.frames(), 88000, "11 s at 8 kHz");
+}
+
+#[test]
+fn transcode_converts_between_laws() {
+    let dir = tempfile::tempdir().unwrap();
+    let mu = testdata("conformance/g711/encoded/sp_en_us_f.ulaw.raw");
+    let out = dir.path().join("a.wav");
+    assert_ok(&voxline(&[&"transcode", &mu, &out]));
+    let audio = read_wav(&out);
+    assert_eq!(
+        audio.format.to_string(),
+        voxline_wav::SampleFormat::G711(voxline_g711::Law::A).to_string()
+    );
+    let codes = fs::read(&mu).unwrap();
+    let mut want = vec![0u8; codes.len()];
+    voxline_g711::transcode(
+        voxline_g711::Law::Mu,
+        voxline_g711::Law::A,
+        &codes,
+        &mut want,
+    )
+    .unwrap();
+    assert_eq!(audio.g711_codes().unwrap(), &want[..]);
+
+    // Back to mu-law as raw bytes, the law implied by the extension.
+    let back = dir.path().join("back.ul");
+    assert_ok(&voxline(&[&"transcode", &out, &back]));
+    assert_eq!(fs::read(&back).unwrap().len(), codes.len());
+
+    // An extension that contradicts --to is refused.
+    let o = voxline(&[&"transcode", &"--to", &"a", &mu, &dir.path().join("c.ul")]);
+    assert_bad_input(&o, "--law", dir.path(), &["a.wav", "back.ul"]);
+    // PCM input is not G.711.
+    let o = voxline(&[
+        &"transcode",
+        &testdata("conformance/signals/8k/sp_de_m.wav"),
+        &dir.path().join("d.wav"),
+    ]);
+    assert_bad_input(&o, "not G.711", dir.path(), &["a.wav", "back.ul"]);
+}
+
+#[test]
+fn resample_writes_the_new_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("48k.wav");
+    let o = voxline(&[
+        &"resample",
+        &"--rate",
+        &"48000",
+        &testdata("speech/jfk_inaugural.wav"),
+        &out,
+    ]);
+    assert_ok(&o);
+    let audio = read_wav(&out);
+    assert_eq!(audio.sample_rate, 48000);
+    assert_eq!(audio.frames(), 11 * 48000);
+    for rate in ["0", "12345", "4000000000", "-5", "fast"] {
+        let o = voxline(&[
+            &"resample",
+            &"--rate",
+            &rate,
+            &testdata("speech/jfk_inaugural.wav"),
+            &dir.path().join("x.wav"),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "rate {rate}: {}", stderr(&o));
+        assert!(!dir.path().join("x.wav").exists());
+    }
+    // An input rate voxline does not process (22.05 kHz) is named in the error.
+    let o = voxline(&[
+        &"resample",
+        &"--rate",
+        &"8000",
+        &testdata("speech/LJ001-0002.wav"),
+        &dir.path().join("y.wav"),
+    ]);
+    assert_bad_input(&o, "22050", dir.path(), &["48k.wav"]);
+}
+
+#[test]
+fn multichannel_input_needs_downmix() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = Vec::new();
+    for i in 0..8000i16 {
+        data.extend_from_slice(&(i % 100).to_le_bytes());
+        data.extend_from_slice(&(-(i % 100)).to_le_bytes());
+    }
+    let stereo = dir.path().join("stereo.wav");
+    fs::write(&stereo, wav_bytes(1, 2, 8000, 16, &data)).unwrap();
+    let out = dir.path().join("out.ul");
+    let o = voxline(&[&"encode", &stereo, &out]);
+    assert_bad_input(&o, "--downmix", dir.path(), &["stereo.wav"]);
+    assert_ok(&voxline(&[&"encode", &"--downmix", &stereo, &out]));
+    // Channels average to zero: every code is mu-law silence (0xFF or its negative twin 0x7F).
+    assert!(fs::read(&out)
+        .unwrap()
+        .iter()
+        .all(|&c| c == 0xFF || c == 0x7F));
+    let info = voxline(&[&"info", &stereo]);
+    assert_ok(&info);
+    assert!(
+        stdout(&info).contains("channels:    2"),
+        "{}",
+        stdout(&info)
+    );
+}
+
+#[test]
+fn conformance_passes_on_the_bundled_vectors_and_fails_on_a_corrupted_one() {
+    let o = voxline(&[&"conformance", &testdata("conformance/g711")]);
+    assert_ok(&o);
+    let out = stdout(&o);
+    assert!(out.contains("total: 0 mismatches"), "{out}");
+    // 6 exhaustive checks + 8 signals x 2 laws x (decode + encode).
+    assert!(out.contains("in 38 checks"), "{out}");
+
+    // Corrupt one code of a copy: exit code 1, and the mismatch is located.
+    let dir = tempfile::tempdir().unwrap();
+    let ex = dir.path().join("exhaustive");
+    fs::create_dir(&ex).unwrap();
+    for f in [
+        "pcm16_all.s16le",
+        "ulaw_encode_all.u8",
+        "alaw_encode_all.u8",
+    ] {
+        fs::copy(
+            testdata(&format!("conformance/g711/exhaustive/{f}")),
+            ex.join(f),
+        )
+        .unwrap();
+    }
+    let mut codes = fs::read(ex.join("ulaw_encode_all.u8")).unwrap();
+    codes[32767] ^= 1; // input -1
+    fs::write(ex.join("ulaw_encode_all.u8"), codes).unwrap();
+    let o = voxline(&[&"conformance", &dir.path()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("input -1: expected 0x7E, got 0x7F"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("1 mismatches"), "{}", stderr(&o));
+
+    // A directory without vectors, and a missing one, are bad input.
+    let empty = tempfile::tempdir().unwrap();
+    assert_bad_input(
+        &voxline(&[&"conformance", &empty.path()]),
+        "no G.711 reference vectors",
+        empty.path(),
+        &[],
+    );
+    assert_eq!(
+        voxline(&[&"conformance", &"/nonexistent/dir"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn demo_runs_and_writes_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let o = voxline(&[&"demo", &"--out", &out]);
+    assert_ok(&o);
+    let text = stdout(&o);
+    assert!(text.contains("mu-law") && text.contains("A-law"), "{text}");
+    for f in [
+        "speech_8k.wav",
+        "speech.ulaw.wav",
+        "speech.alaw.wav",
+        "decoded_ulaw.wav",
+        "decoded_alaw.wav",
+    ] {
+        let audio = read_wav(&out.join(f));
+        assert_eq!(audio.sample_rate, 8000, "{f}");
+        assert_eq!(audio.frames(), 88000, "{f}");
+    }
+}
+
+/// Every command refuses every kind of bad input with exit code 2, one line naming the problem,
+/// and no output file; an existing output file is left untouched.
+#[test]
+fn bad_input_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good: Vec<u8> = fs::read(testdata("conformance/signals/8k/lowlevel.wav")).unwrap();
+    let files: &[(&str, Vec<u8>)] = &[
+        ("empty.wav", Vec::new()),
+        ("text.wav", b"hello, this is not audio\n".to_vec()),
+        ("header_only.wav", good[..30].to_vec()),
+        ("truncated.wav", good[..good.len() / 2].to_vec()),
+        ("adpcm.wav", wav_bytes(2, 1, 8000, 4, &[0u8; 400])),
+        ("mp3.wav", wav_bytes(0x55, 1, 8000, 0, &[0u8; 400])),
+        ("rate0.wav", wav_bytes(1, 1, 0, 16, &[0u8; 400])),
+        ("nosamples.wav", wav_bytes(1, 1, 8000, 16, &[])),
+        ("codes.raw", vec![0xFFu8; 800]),
+    ];
+    let mut keep: Vec<&str> = vec!["existing.wav"];
+    for (name, bytes) in files {
+        fs::write(d.join(name), bytes).unwrap();
+        keep.push(name);
+    }
+    fs::write(d.join("existing.wav"), b"precious").unwrap();
+    let out = d.join("out.wav");
+    let existing = d.join("existing.wav");
+    let missing = d.join("missing.wav");
+    let expect: &[(&str, &str)] = &[
+        ("empty.wav", "empty"),
+        ("text.wav", "not a WAV"),
+        ("header_only.wav", "truncated"),
+        ("truncated.wav", "truncated"),
+        ("adpcm.wav", "ADPCM"),
+        ("mp3.wav", "MPEG"),
+        ("rate0.wav", "rate"),
+        ("nosamples.wav", "no audio samples"),
+    ];
+    for (name, needle) in expect {
+        let input = d.join(name);
+        assert_bad_input(&voxline(&[&"info", &input]), needle, d, &keep);
+        assert_bad_input(
+            &voxline(&[&"encode", &"--law", &"mu", &input, &out]),
+            needle,
+            d,
+            &keep,
+        );
+        assert_bad_input(&voxline(&[&"decode", &input, &out]), needle, d, &keep);
+        assert_bad_input(&voxline(&[&"transcode", &input, &out]), needle, d, &keep);
+        assert_bad_input(
+            &voxline(&[&"resample", &"--rate", &"16000", &input, &out]),
+            needle,
+            d,
+            &keep,
+        );
+        // A failed command never touches an existing output.
+        assert_bad_input(
+            &voxline(&[&"encode", &"--law", &"mu", &input, &existing]),
+            needle,
+            d,
+            &keep,
+        );
+        assert_eq!(fs::read(&existing).unwrap(), b"precious");
+    }
+    // Missing input.
+    for args in [
+        vec!["info"],
+        vec!["encode", "--law", "mu"],
+        vec!["decode"],
+        vec!["transcode"],
+        vec!["resample", "--rate", "8000"],
+    ] {
+        let mut a: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+            .iter()
+            .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
+            .collect();
+        a.push(&missing);
+        if args[0] != "info" {
+            a.push(&out);
+        }
+        assert_bad_input(&voxline(&a), "missing.wav", d, &keep);
+    }
+    // Unwritable outputs: a directory that does not exist, and a directory as the output.
+    let speech = testdata("conformance/signals/8k/sp_de_m.wav");
+    let o = voxline(&[
+        &"encode",
+        &"--law",
+        &"mu",
+        &speech,
+        &d.join("no/such/dir/out.wav"),
+    ]);
+    assert_bad_input(&o, "cannot write", d, &keep);
+    fs::create_dir(d.join("adir.wav")).unwrap();
+    keep.push("adir.wav");
+    let o = voxline(&[&"encode", &"--law", &"mu", &speech, &d.join("adir.wav")]);
+    assert_bad_input(&o, "directory", d, &keep);
+    // Wrong output types and contradictory arguments.
+    assert_bad_input(
+        &voxline(&[&"encode", &"--law", &"mu", &speech, &d.join("x.mp3")]),
+        "unknown file type",
+        d,
+        &keep,
+    );
+    assert_bad_input(
+        &voxline(&[&"encode", &speech, &d.join("x.wav")]),
+        "--law",
+        d,
+        &keep,
+    );
+    assert_bad_input(
+        &voxline(&[&"encode", &"--law", &"a", &speech, &d.join("x.ul")]),
+        "mu-law",
+        d,
+        &keep,
+    );
+    assert_bad_input(&voxline(&[&"decode", &speech, &out]), "not G.711", d, &keep);
+    // A plain .raw name says nothing about the law (x.ulaw.raw would).
+    let mu = d.join("codes.raw");
+    assert_bad_input(&voxline(&[&"decode", &mu, &out]), "--law", d, &keep);
+    assert_bad_input(
+        &voxline(&[&"decode", &"--law", &"mu", &"--rate", &"0", &mu, &out]),
+        "rate",
+        d,
+        &keep,
+    );
+    assert_bad_input(
+        &voxline(&[
+            &"decode",
+            &"--law",
+            &"mu",
+            &"--rate",
+            &"99999999",
+            &mu,
+            &out,
+        ]),
+        "rate",
+        d,
+        &keep,
+    );
+    assert_bad_input(
+        &voxline(&[&"decode", &"--law", &"mu", &mu, &d.join("x.ul")]),
+        ".wav",
+        d,
+        &keep,
+    );
+    let wav_mu = d.join("mu.wav");
+    assert_ok(&voxline(&[&"encode", &"--law", &"mu", &speech, &wav_mu]));
+    keep.push("mu.wav");
+    assert_bad_input(
+        &voxline(&[&"decode", &"--law", &"a", &wav_mu, &out]),
+        "header says",
+        d,
+        &keep,
+    );
+    assert_bad_input(
+        &voxline(&[&"encode", &"--law", &"mu", &wav_mu, &out]),
+        "already G.711",
+        d,
+        &keep,
+    );
+    // Unknown law: clap's usage error, also exit code 2.
+    let o = voxline(&[&"encode", &"--law", &"x", &speech, &out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown G.711 law"), "{}", stderr(&o));
+}
