@@ -1,36 +1,13 @@
 //! Real-time safety: once constructed, the per-frame calls of every front-end stage allocate
 //! nothing. A counting global allocator around the calls proves it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use voxline_core::SampleRate;
 use voxline_frontend::convert::{f32_to_i16_slice, i16_to_f32_slice};
 use voxline_frontend::{Dither, FilterConfig, HighPassFilter, LevelMeter, Quantizer, Resampler};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call unchanged to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use voxline_testkit::{allocations, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 #[test]
 fn per_frame_calls_do_not_allocate() {
@@ -47,7 +24,7 @@ fn per_frame_calls_do_not_allocate() {
             let mut out = vec![0.0f32; to.samples_per_10ms()];
             let mut out_pcm = vec![0i16; to.samples_per_10ms()];
 
-            let before = ALLOCATIONS.load(Ordering::SeqCst);
+            let before = allocations();
             for n in 0..50 {
                 for (i, s) in pcm.iter_mut().enumerate() {
                     *s = ((i * 37 + n * 101) % 20_000) as i16 - 10_000;
@@ -64,7 +41,7 @@ fn per_frame_calls_do_not_allocate() {
                 f32_to_i16_slice(&out, &mut out_pcm).unwrap();
                 let _ = (meter.rms_dbfs(), meter.peak_dbfs());
             }
-            let after = ALLOCATIONS.load(Ordering::SeqCst);
+            let after = allocations();
             assert_eq!(after - before, 0, "{from:?} -> {to:?} allocated per frame");
         }
     }

@@ -99,27 +99,73 @@ pub fn require_mono(path: &Path, audio: Audio, downmix: bool) -> CliResult<Audio
     }
 }
 
-/// Writes `path` through `write`, into a temporary file in the same directory that is renamed
-/// over `path` only when `write` succeeded, so no partial output is ever left behind.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&File>) -> CliResult,
-) -> CliResult {
-    let cannot = |e: &dyn std::fmt::Display| {
-        CliError::bad_input(format!("cannot write {}: {e}", path.display()))
-    };
-    if path.is_dir() {
-        return Err(cannot(&"is a directory"));
+/// An output written completely to a temporary file beside its target, not yet renamed into
+/// place: [`Staged::commit`] publishes it; dropping it instead deletes the temporary file.
+pub struct Staged<'a> {
+    path: &'a Path,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl Staged<'_> {
+    /// Renames the temporary file over the target.
+    pub fn commit(self) -> CliResult {
+        let path = self.path;
+        self.tmp.persist(path).map_err(|e| {
+            CliError::bad_input(format!("cannot write {}: {}", path.display(), e.error))
+        })?;
+        Ok(())
     }
-    let dir = match path.parent() {
+
+    /// The target path.
+    pub fn path(&self) -> &Path {
+        self.path
+    }
+}
+
+fn cannot_write(path: &Path, e: &dyn std::fmt::Display) -> CliError {
+    CliError::bad_input(format!("cannot write {}: {e}", path.display()))
+}
+
+/// The directory an output `path` goes to (`.` for a bare file name).
+fn output_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
+    }
+}
+
+fn temp_beside(path: &Path) -> CliResult<tempfile::NamedTempFile> {
+    if path.is_dir() {
+        return Err(cannot_write(path, &"is a directory"));
+    }
+    let dir = output_dir(path);
+    if !dir.is_dir() {
+        return Err(cannot_write(
+            path,
+            &format_args!("no directory {}", dir.display()),
+        ));
+    }
+    tempfile::Builder::new()
         .prefix(".voxline-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| cannot(&e))?;
+        .map_err(|e| cannot_write(path, &e))
+}
+
+/// Checks that `path` can be written (not a directory, in an existing writable directory)
+/// before any work is done, by creating and deleting a temporary file beside it.
+pub fn check_writable(path: &Path) -> CliResult {
+    temp_beside(path).map(drop)
+}
+
+/// Writes `path` through `write` into a temporary file in the same directory and returns it
+/// unpublished; see [`Staged`].
+pub fn stage<'a>(
+    path: &'a Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> CliResult,
+) -> CliResult<Staged<'a>> {
+    let cannot = |e: &dyn std::fmt::Display| cannot_write(path, e);
+    let tmp = temp_beside(path)?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         write(&mut w)?;
@@ -135,8 +181,16 @@ pub fn write_atomic(
             .set_permissions(perms)
             .map_err(|e| cannot(&e))?;
     }
-    tmp.persist(path).map_err(|e| cannot(&e.error))?;
-    Ok(())
+    Ok(Staged { path, tmp })
+}
+
+/// Writes `path` through `write`, into a temporary file in the same directory that is renamed
+/// over `path` only when `write` succeeded, so no partial output is ever left behind.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> CliResult,
+) -> CliResult {
+    stage(path, write)?.commit()
 }
 
 /// Size of a file in bytes, for reports (0 when it cannot be read).

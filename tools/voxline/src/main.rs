@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use voxline_g711::Law;
 
-/// voxline: real-time voice engine for VoIP (G.711 codec, front-end, conformance tools).
+/// voxline: real-time voice engine for VoIP (G.711 codec, front-end, conformance tools,
+/// network simulation and jitter buffer).
 #[derive(Parser, Debug)]
 #[command(name = "voxline", version, about, long_about = None)]
 struct Cli {
@@ -107,6 +108,57 @@ enum Command {
         #[arg(long, default_value = "voxline-demo")]
         out: PathBuf,
     },
+    /// Simulate a network profile and write the packet trace (JSON) with a summary.
+    Netsim {
+        /// Network profile: good, wifi, congested, lossy, route-change, skew or mobile.
+        #[arg(long)]
+        profile: String,
+        /// Duration of the simulated call, in seconds (above 0, at most 86400).
+        #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
+        seconds: f64,
+        /// Random seed: the same seed gives the same trace, byte for byte.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Audio per packet, in ms: 10, 20 or 30.
+        #[arg(long, default_value_t = 20)]
+        packet_ms: u32,
+        /// Trace output (JSON).
+        output: PathBuf,
+    },
+    /// Replay a packet trace through the adaptive jitter buffer and report its statistics.
+    Jitter {
+        /// Packet trace (JSON, as written by `voxline netsim`).
+        #[arg(long)]
+        trace: PathBuf,
+        /// Audio per packet, in ms: 10, 20 or 30.
+        #[arg(long, default_value_t = 20)]
+        frame_ms: u32,
+        /// Write the report (statistics and playout times) as JSON.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Speech to send (mono WAV, any supported rate) and the WAV to write what the
+        /// listener hears to (8 kHz); without it the bundled speech is used.
+        #[arg(long, num_args = 2, value_names = ["IN.wav", "OUT.wav"])]
+        audio: Option<Vec<PathBuf>>,
+        /// Lower bound of the buffer's target delay, in ms.
+        #[arg(long)]
+        min_delay_ms: Option<u32>,
+        /// Upper bound of the buffer's target delay, in ms (default 2000).
+        #[arg(long)]
+        max_delay_ms: Option<u32>,
+    },
+    /// Evaluate the jitter buffer on every network profile against the hindsight oracle.
+    JitterEval {
+        /// Duration of each simulated call, in seconds.
+        #[arg(long, default_value_t = 300.0, allow_negative_numbers = true)]
+        seconds: f64,
+        /// Seeds per profile (1..=K), averaged.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// Audio per packet, in ms: 10, 20 or 30.
+        #[arg(long, default_value_t = 20)]
+        packet_ms: u32,
+    },
 }
 
 fn parse_law(s: &str) -> Result<Law, String> {
@@ -145,6 +197,44 @@ fn run(cli: Cli) -> CliResult {
         } => cmd::resample::run(&input, &output, rate, downmix),
         Command::Conformance { dir } => cmd::conformance::run(&dir),
         Command::Demo { out } => cmd::demo::run(&out),
+        Command::Netsim {
+            profile,
+            seconds,
+            seed,
+            packet_ms,
+            output,
+        } => cmd::netsim::run(&profile, seconds, seed, packet_ms, &output),
+        Command::Jitter {
+            trace,
+            frame_ms,
+            out,
+            audio,
+            min_delay_ms,
+            max_delay_ms,
+        } => {
+            let audio = match audio.as_deref() {
+                Some([input, output]) => Some((input.as_path(), output.as_path())),
+                Some(_) => {
+                    return Err(error::CliError::bad_input(
+                        "--audio takes two files: IN.wav OUT.wav",
+                    ))
+                }
+                None => None,
+            };
+            cmd::jitter::run(&cmd::jitter::JitterArgs {
+                trace: &trace,
+                frame_ms,
+                out: out.as_deref(),
+                audio,
+                min_delay_ms,
+                max_delay_ms,
+            })
+        }
+        Command::JitterEval {
+            seconds,
+            seeds,
+            packet_ms,
+        } => cmd::jitter_eval::run(seconds, seeds, packet_ms),
     }
 }
 

@@ -15,8 +15,8 @@ use voxline_g711::Law;
 use voxline_wav::{write_g711_wav, write_pcm16_wav};
 
 /// The bundled recording (public domain: J. F. Kennedy's 1961 inaugural address, 16 kHz).
-const SPEECH: &[u8] = include_bytes!("../../../../testdata/speech/jfk_inaugural.wav");
-const SPEECH_NAME: &str = "jfk_inaugural.wav (J. F. Kennedy, 1961, public domain)";
+pub(crate) const SPEECH: &[u8] = include_bytes!("../../../../testdata/speech/jfk_inaugural.wav");
+pub(crate) const SPEECH_NAME: &str = "jfk_inaugural.wav (J. F. Kennedy, 1961, public domain)";
 
 /// Signal-to-noise ratio of `got` against `reference`, in dB.
 fn snr_db(reference: &[i16], got: &[i16]) -> f64 {

@@ -4,4 +4,7 @@ pub mod codec;
 pub mod conformance;
 pub mod demo;
 pub mod info;
+pub mod jitter;
+pub mod jitter_eval;
+pub mod netsim;
 pub mod resample;
