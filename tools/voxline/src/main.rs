@@ -17,7 +17,8 @@ use std::process::ExitCode;
 use voxline_g711::Law;
 
 /// voxline: real-time voice engine for VoIP (G.711 codec, front-end, conformance tools,
-/// network simulation and jitter buffer).
+/// network simulation, jitter buffer and
+/// packet-loss concealment).
 #[derive(Parser, Debug)]
 #[command(name = "voxline", version, about, long_about = None)]
 struct Cli {
@@ -159,6 +160,30 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         packet_ms: u32,
     },
+    /// Conceal lost packets in a recording (voxline's concealer, G.711 Appendix I or a
+    /// baseline), or check Appendix I against the ITU-T reference vectors (--conformance).
+    Plc {
+        /// Lost packets: a JSON list of 0-based packet indices (in units of --frame-ms), or an
+        /// object whose "lost_frames" member is that list.
+        #[arg(long, value_name = "MASK.json")]
+        loss: Option<PathBuf>,
+        /// Audio per packet, in ms: 10, 20 or 30 (index k at 20 ms loses 10 ms frames 2k, 2k+1).
+        #[arg(long)]
+        frame_ms: Option<u32>,
+        /// Concealment: voxline (default), appendix-i, zero (silence) or repeat.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Instead of concealing a file, check G.711 Appendix I against the reference vectors
+        /// of DIR (the conformance set's root, or its g711_plc folder).
+        #[arg(long, value_name = "DIR")]
+        conformance: Option<PathBuf>,
+        /// Input: mono WAV at 8, 16, 32 or 48 kHz.
+        #[arg(value_name = "IN.wav")]
+        input: Option<PathBuf>,
+        /// Output: 16-bit PCM WAV, same rate and length as the input.
+        #[arg(value_name = "OUT.wav")]
+        output: Option<PathBuf>,
+    },
 }
 
 fn parse_law(s: &str) -> Result<Law, String> {
@@ -235,6 +260,21 @@ fn run(cli: Cli) -> CliResult {
             seeds,
             packet_ms,
         } => cmd::jitter_eval::run(seconds, seeds, packet_ms),
+        Command::Plc {
+            loss,
+            frame_ms,
+            mode,
+            conformance,
+            input,
+            output,
+        } => cmd::plc::run(&cmd::plc::PlcArgs {
+            loss: loss.as_deref(),
+            frame_ms,
+            mode: mode.as_deref(),
+            conformance: conformance.as_deref(),
+            input: input.as_deref(),
+            output: output.as_deref(),
+        }),
     }
 }
 

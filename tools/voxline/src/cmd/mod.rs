@@ -7,4 +7,5 @@ pub mod info;
 pub mod jitter;
 pub mod jitter_eval;
 pub mod netsim;
+pub mod plc;
 pub mod resample;
