@@ -27,7 +27,8 @@ fn bench_plc(c: &mut Criterion) {
             group.bench_function(format!("{mode}_lost_then_good_{khz}k"), |b| {
                 b.iter(|| {
                     plc.conceal(black_box(&mut out)).expect("frame");
-                    plc.good(black_box(&frame), black_box(&mut out)).expect("frame");
+                    plc.good(black_box(&frame), black_box(&mut out))
+                        .expect("frame");
                 })
             });
         }

@@ -3,7 +3,7 @@
 //! `cargo run --release -p voxline-plc --example plc_wavs IN.wav LOSS_SEED LOSS_PCT OUT_PREFIX`
 
 use voxline_core::SampleRate;
-use voxline_plc::{conceal_recording, PlcMode};
+use voxline_plc::{conceal_recording, conceal_recording_with_lookahead, PlcMode};
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
@@ -43,7 +43,11 @@ fn main() {
         }
     }
     for mode in PlcMode::ALL {
-        let y = conceal_recording(rate, mode, &x, &lost).unwrap();
+        let y = if mode == PlcMode::Voxline && std::env::var("LOOK").is_ok() {
+            conceal_recording_with_lookahead(rate, mode, &x, &lost).unwrap()
+        } else {
+            conceal_recording(rate, mode, &x, &lost).unwrap()
+        };
         let pcm: Vec<i16> = y
             .iter()
             .map(|v| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16)

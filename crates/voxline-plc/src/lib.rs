@@ -210,6 +210,30 @@ impl PacketLossConcealer {
         Ok(())
     }
 
+    /// Conceals a whole gap (`out`, whole 10 ms frames, at most 60 ms) when the audio that
+    /// follows it is already known (`next`: the received frames after the gap, ideally 30 ms
+    /// or more), as a jitter buffer knows it when the next packet has arrived. The voxline mode
+    /// interpolates across the gap from both sides; other modes, or a gap it cannot
+    /// interpolate, conceal frame by frame as [`conceal`](Self::conceal) does. Returns whether
+    /// the gap was interpolated.
+    pub fn conceal_gap(&mut self, out: &mut [f32], next: &[f32]) -> Result<bool> {
+        if out.is_empty() || !out.len().is_multiple_of(self.frame) {
+            return Err(Error::FrameLength {
+                expected: self.frame,
+                actual: out.len(),
+            });
+        }
+        if let Inner::Voxline(v) = &mut self.inner {
+            if v.conceal_gap(out, next) {
+                return Ok(true);
+            }
+        }
+        for o in out.chunks_exact_mut(self.frame) {
+            self.inner.engine().conceal(o);
+        }
+        Ok(false)
+    }
+
     /// End of stream: pushes one silent good frame through the delay line and writes the last
     /// [`Latency::latency_samples`] samples of real output into `out[..latency]`; returns the
     /// number written (0 when there is no delay). `out` must hold at least one frame.
@@ -242,19 +266,62 @@ pub fn conceal_recording(
     input: &[f32],
     lost: &[bool],
 ) -> Result<Vec<f32>> {
+    conceal_recording_inner(rate, mode, input, lost, false)
+}
+
+/// Like [`conceal_recording`], but each gap of up to 60 ms is concealed knowing the received
+/// audio after it ([`PacketLossConcealer::conceal_gap`]), as a jitter buffer that already holds
+/// the next packet can.
+pub fn conceal_recording_with_lookahead(
+    rate: SampleRate,
+    mode: PlcMode,
+    input: &[f32],
+    lost: &[bool],
+) -> Result<Vec<f32>> {
+    conceal_recording_inner(rate, mode, input, lost, true)
+}
+
+fn conceal_recording_inner(
+    rate: SampleRate,
+    mode: PlcMode,
+    input: &[f32],
+    lost: &[bool],
+    lookahead: bool,
+) -> Result<Vec<f32>> {
     let mut plc = PacketLossConcealer::new(rate, mode)?;
     let n = plc.frame_len();
     let delay = plc.latency_samples();
     let mut out = Vec::with_capacity(input.len() + n);
     let mut frame = vec![0.0f32; n];
     let whole = input.len() / n * n;
-    for (k, chunk) in input[..whole].chunks_exact(n).enumerate() {
-        if lost.get(k).copied().unwrap_or(false) {
+    let frames = whole / n;
+    let is_lost = |k: usize| lost.get(k).copied().unwrap_or(false);
+    let mut gap = vec![0.0f32; 6 * n];
+    let mut k = 0;
+    while k < frames {
+        if is_lost(k) {
+            let mut end = k;
+            while end < frames && is_lost(end) {
+                end += 1;
+            }
+            if lookahead && end - k <= 6 && end < frames {
+                // The received audio after the gap, up to the next loss (at most 60 ms).
+                let mut stop = end;
+                while stop < frames && !is_lost(stop) && stop - end < 6 {
+                    stop += 1;
+                }
+                let g = &mut gap[..(end - k) * n];
+                plc.conceal_gap(g, &input[end * n..stop * n])?;
+                out.extend_from_slice(g);
+                k = end;
+                continue;
+            }
             plc.conceal(&mut frame)?;
         } else {
-            plc.good(chunk, &mut frame)?;
+            plc.good(&input[k * n..(k + 1) * n], &mut frame)?;
         }
         out.extend_from_slice(&frame);
+        k += 1;
     }
     if delay > 0 && whole > 0 {
         let written = plc.flush(&mut frame)?;

@@ -22,6 +22,12 @@
 //! 5. **Merge**: the first received frame after a loss is crossfaded (raised cosine, 3 ms) from
 //!    the continuing concealment into the real audio.
 //!
+//! **Gap interpolation** (`PacketLossConcealer::conceal_gap`): when the audio after a gap of
+//! up to 60 ms is already known (a jitter buffer holding the next packets), the same analysis
+//! runs a second time on that audio, time-reversed, and extrapolates backwards into the gap;
+//! the forward and backward extrapolations are crossfaded linearly across the gap, which then
+//! meets the following audio exactly (no merge needed).
+//!
 //! The constants were chosen by PESQ (`tools/eval/plc_eval.py`): mixing random excitation into
 //! the speech part, growing the repeated cycle to 2-3 periods, longer crossfades and a
 //! correlation-aligned warp of the merge all measured worse and are not used.
@@ -33,6 +39,8 @@
 use crate::Engine;
 use voxline_core::{sanitize, SampleRate};
 
+/// Longest gap concealed by interpolation when the following audio is known, ms.
+pub(crate) const MAX_GAP_MS: usize = 60;
 /// Length of the analysis window, ms.
 const ANALYSIS_MS: usize = 20;
 /// Longest pitch period searched, ms (as tenths to allow 2.5 ms below).
@@ -52,6 +60,8 @@ const MERGE_MS: usize = 3;
 /// Weight of the last pitch cycle against the one before it in the repeated excitation, above
 /// 8 kHz (1.0 = last cycle only, as at 8 kHz).
 const WIDEBAND_LAST_CYCLE_WEIGHT: f32 = 0.5;
+/// Above 8 kHz, the repeated excitation is kept below this frequency, noise fills above.
+const SPLIT_HZ: f32 = 3800.0;
 /// Level of the noise that replaces the residual above 3.8 kHz, relative to the residual's.
 const WIDEBAND_HIGH_NOISE: f32 = 0.5;
 
@@ -102,12 +112,23 @@ pub struct VoxlineConcealer {
     levinson_tmp: Vec<f64>,
     decimated: Vec<f32>,
     merge: Vec<f32>,
+    /// Backward extrapolator for gaps whose following audio is known (see `conceal_gap`).
+    backward: Option<Box<VoxlineConcealer>>,
+    /// Scratch: the reversed following audio, and the backward extrapolation.
+    reversed: Vec<f32>,
+    back_out: Vec<f32>,
 }
 
 impl VoxlineConcealer {
     /// A concealer for `rate`; all memory is allocated here.
     #[must_use]
     pub fn new(rate: SampleRate) -> Self {
+        let mut c = Self::single(rate);
+        c.backward = Some(Box::new(Self::single(rate)));
+        c
+    }
+
+    fn single(rate: SampleRate) -> Self {
         let per_ms = rate.hz() as usize / 1000;
         let frame = rate.samples_per_10ms();
         let order = if rate == SampleRate::Hz8000 { 10 } else { 16 };
@@ -137,8 +158,8 @@ impl VoxlineConcealer {
             bg_gain: 0.0,
             have_bg: false,
             rng: 0x9E37_79B9,
-            split_lp: butterworth(rate, 3800.0, false),
-            split_hp: butterworth(rate, 3800.0, true),
+            split_lp: butterworth(rate, SPLIT_HZ, false),
+            split_hp: butterworth(rate, SPLIT_HZ, true),
             lp_state: [0.0; 2],
             hp_state: [0.0; 2],
             high_rms: 0.0,
@@ -148,6 +169,9 @@ impl VoxlineConcealer {
             levinson_tmp: vec![0.0; order + 1],
             decimated: vec![0.0; history_len],
             merge: vec![0.0; frame + 2 * max_period + 2],
+            backward: None,
+            reversed: vec![0.0; MAX_GAP_MS * per_ms + history_len],
+            back_out: vec![0.0; MAX_GAP_MS * per_ms],
         }
     }
 
@@ -308,7 +332,7 @@ impl VoxlineConcealer {
             &mut self.lpc,
         )
         .is_none();
-        let (period, corr) = if silent || self.filled < n {
+        let (period, corr) = if silent || self.filled < 2 * self.max_period + order {
             (self.max_period, 0.0)
         } else {
             self.find_pitch()
@@ -481,6 +505,62 @@ impl VoxlineConcealer {
                 self.have_bg = true;
             }
         }
+    }
+}
+
+impl VoxlineConcealer {
+    /// Forgets all history (used for the backward extrapolator before each gap).
+    fn clear(&mut self) {
+        self.history.fill(0.0);
+        self.filled = 0;
+        self.position = 0;
+        self.floor_rms = 0.0;
+        self.have_bg = false;
+    }
+
+    /// Conceals a whole gap of `out.len()` samples (at most `MAX_GAP_MS`) when the audio that
+    /// follows it is already known, `next` (the frames after the gap, up to the next loss), as
+    /// a jitter buffer knows it when the next packet has arrived. A forward extrapolation from
+    /// the past and a backward one from `next` (the same analysis on time-reversed audio) are
+    /// crossfaded across the gap, so the gap joins both sides without a merge. Returns `false`
+    /// (and writes nothing) if the gap is too long or `next` too short to analyse.
+    pub(crate) fn conceal_gap(&mut self, out: &mut [f32], next: &[f32]) -> bool {
+        let gap = out.len();
+        let need = 2 * self.max_period + self.order;
+        if gap > self.back_out.len() || next.len() < need || self.backward.is_none() {
+            return false;
+        }
+        // Backward: history = `next` reversed (latest last means earliest sample last).
+        let take = next.len().min(self.history.len());
+        for (r, &x) in self.reversed[..take]
+            .iter_mut()
+            .zip(next[..take].iter().rev())
+        {
+            *r = sanitize(x);
+        }
+        let mut back = match self.backward.take() {
+            Some(b) => b,
+            None => return false,
+        };
+        back.clear();
+        back.push_history(&self.reversed[..take]);
+        back.start_loss();
+        back.synthesize(&mut self.back_out[..gap]);
+        self.backward = Some(back);
+        // Forward.
+        if self.position == 0 {
+            self.start_loss();
+        }
+        self.synthesize(out);
+        for (i, o) in out.iter_mut().enumerate() {
+            let w = (i as f32 + 0.5) / gap as f32;
+            let b = self.back_out[gap - 1 - i];
+            *o = (1.0 - w) * *o + w * b;
+        }
+        self.push_history(out);
+        // The gap already ends on the following audio: no merge.
+        self.position = 0;
+        true
     }
 }
 

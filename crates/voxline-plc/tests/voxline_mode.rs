@@ -246,7 +246,19 @@ fn quality_floor_on_committed_speech() {
         let y = conceal_recording(SampleRate::Hz8000, mode, &x, &lost).unwrap();
         scores.push((mode, concealed_segsnr(&x, &y, &lost, n)));
     }
-    eprintln!("concealed-frame segmental SNR: {scores:?}");
+    let y = voxline_plc::conceal_recording_with_lookahead(
+        SampleRate::Hz8000,
+        PlcMode::Voxline,
+        &x,
+        &lost,
+    )
+    .unwrap();
+    let with_next = concealed_segsnr(&x, &y, &lost, n);
+    eprintln!("concealed-frame segmental SNR: {scores:?}, voxline with lookahead {with_next}");
+    assert!(
+        with_next > FLOOR_VOXLINE_LOOKAHEAD,
+        "voxline with lookahead {with_next}"
+    );
     let get = |m| scores.iter().find(|(k, _)| *k == m).unwrap().1;
     // Zero insertion is 0 dB by construction; repetition of a frame is worse than silence on
     // a waveform measure; the pitch-based modes must do better than silence.
@@ -264,4 +276,59 @@ fn quality_floor_on_committed_speech() {
 }
 
 const FLOOR_VOXLINE: f32 = 4.5;
+const FLOOR_VOXLINE_LOOKAHEAD: f32 = 6.5;
 const FLOOR_APPENDIX_I: f32 = 2.5;
+
+#[test]
+fn gap_interpolation_joins_both_sides_and_beats_extrapolation() {
+    for rate in RATES {
+        let n = rate.samples_per_10ms();
+        let x = voiced(rate, 100 * n);
+        let lost: Vec<bool> = (0..100)
+            .map(|k| (30..32).contains(&k) || (60..64).contains(&k))
+            .collect();
+        let fwd = conceal_recording(rate, PlcMode::Voxline, &x, &lost).unwrap();
+        let both = voxline_plc::conceal_recording_with_lookahead(rate, PlcMode::Voxline, &x, &lost)
+            .unwrap();
+        assert_eq!(both.len(), x.len());
+        // Received frames are untouched: with the gap interpolated there is no merge either.
+        assert_eq!(&both[32 * n..60 * n], &x[32 * n..60 * n]);
+        assert_eq!(&both[64 * n..], &x[64 * n..]);
+        // No click into or out of either gap.
+        let bound = 1.5 * max_step(&x);
+        for k in [30, 32, 60, 64] {
+            let s = max_step(&both[k * n - 8..k * n + 8]);
+            assert!(s <= bound, "{rate:?} frame {k}: step {s} > {bound}");
+        }
+        // Knowing the audio after the gap makes the concealment closer to the truth.
+        let l: Vec<bool> = lost.clone();
+        let snr_f = concealed_segsnr(&x, &fwd, &l, n);
+        let snr_b = concealed_segsnr(&x, &both, &l, n);
+        assert!(
+            snr_b > snr_f + 1.0,
+            "{rate:?}: interpolated {snr_b:.1} dB vs extrapolated {snr_f:.1} dB"
+        );
+    }
+}
+
+#[test]
+fn gap_interpolation_falls_back_without_enough_following_audio() {
+    let rate = SampleRate::Hz8000;
+    let x = voiced(rate, 800);
+    let mut plc = PacketLossConcealer::new(rate, PlcMode::Voxline).unwrap();
+    let mut out = vec![0.0; 80];
+    for f in x[..480].chunks(80) {
+        plc.good(f, &mut out).unwrap();
+    }
+    let mut gap = vec![0.0; 160];
+    // 10 ms after the gap is too little to analyse: concealed by extrapolation instead.
+    assert!(!plc.conceal_gap(&mut gap, &x[640..720]).unwrap());
+    assert!(gap.iter().any(|&v| v != 0.0));
+    // Gaps longer than 60 ms are not interpolated; bad lengths are errors.
+    let mut long = vec![0.0; 800];
+    assert!(!plc.conceal_gap(&mut long, &x[..400]).unwrap());
+    assert!(plc.conceal_gap(&mut gap[..100], &x[..400]).is_err());
+    // Other modes conceal frame by frame.
+    let mut a = PacketLossConcealer::new(rate, PlcMode::AppendixI).unwrap();
+    assert!(!a.conceal_gap(&mut gap, &x[..400]).unwrap());
+}

@@ -173,6 +173,10 @@ enum Command {
         /// Concealment: voxline (default), appendix-i, zero (silence) or repeat.
         #[arg(long)]
         mode: Option<String>,
+        /// Conceal each gap of up to 60 ms knowing the audio after it, as a jitter buffer that
+        /// already holds the next packet can (voxline mode interpolates; other modes ignore it).
+        #[arg(long)]
+        lookahead: bool,
         /// Instead of concealing a file, check G.711 Appendix I against the reference vectors
         /// of DIR (the conformance set's root, or its g711_plc folder).
         #[arg(long, value_name = "DIR")]
@@ -264,6 +268,7 @@ fn run(cli: Cli) -> CliResult {
             loss,
             frame_ms,
             mode,
+            lookahead,
             conformance,
             input,
             output,
@@ -271,6 +276,7 @@ fn run(cli: Cli) -> CliResult {
             loss: loss.as_deref(),
             frame_ms,
             mode: mode.as_deref(),
+            lookahead,
             conformance: conformance.as_deref(),
             input: input.as_deref(),
             output: output.as_deref(),

@@ -444,3 +444,40 @@ fn conformance_rejects_missing_or_malformed_sets() {
     let o = voxline(&[&"plc", &"--conformance", &d, &"--mode", &"zero"]);
     assert_bad_input(&o, "takes no --mode", d, &["manifest.json"]);
 }
+
+#[test]
+fn lookahead_interpolates_gaps_and_leaves_received_audio_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input_path = testdata(SPEECH_8K);
+    let input = read_wav(&input_path).to_i16();
+    let lost = [10usize, 11, 40, 90, 91, 92];
+    let mask = write_text(d, "mask.json", &format!("{lost:?}"));
+    let out = d.join("out.wav");
+    let o = voxline(&[
+        &"plc",
+        &"--loss",
+        &mask,
+        &"--frame-ms",
+        &"20",
+        &"--lookahead",
+        &input_path,
+        &out,
+    ]);
+    assert_ok(&o);
+    let got = read_wav(&out).to_i16();
+    let f = flags(&lost, 2, input.len() / 80);
+    assert_untouched_away_from_losses("lookahead", &input, &got, &f, 80);
+    // The frame right after a gap is untouched too: the gap was joined to it, not merged.
+    assert_eq!(got[24 * 80..25 * 80], input[24 * 80..25 * 80]);
+    // And the gaps differ from plain extrapolation.
+    let plain = d.join("plain.wav");
+    assert_ok(&plc(&mask, "20", Some("voxline"), &input_path, &plain));
+    assert_ne!(
+        read_wav(&plain).to_i16()[20 * 80..22 * 80],
+        got[20 * 80..22 * 80]
+    );
+    // --lookahead makes no sense with --conformance.
+    let o = voxline(&[&"plc", &"--conformance", &d, &"--lookahead"]);
+    assert_bad_input(&o, "--lookahead", d, &["mask.json", "out.wav", "plain.wav"]);
+}

@@ -20,7 +20,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use voxline_core::{Latency, SampleRate};
 use voxline_frontend::convert::f32_to_i16_slice;
-use voxline_plc::{conceal_recording, PacketLossConcealer, PlcMode};
+use voxline_plc::{
+    conceal_recording, conceal_recording_with_lookahead, PacketLossConcealer, PlcMode,
+};
 use voxline_wav::write_pcm16_wav;
 
 /// Largest |difference| (in 16-bit LSB) with the reference for which a vector passes.
@@ -34,6 +36,8 @@ pub struct PlcArgs<'a> {
     pub frame_ms: Option<u32>,
     /// Concealment mode name (default `voxline`).
     pub mode: Option<&'a str>,
+    /// Conceal gaps knowing the audio after them (`--lookahead`).
+    pub lookahead: bool,
     /// Conformance directory: run the Appendix I check instead.
     pub conformance: Option<&'a Path>,
     /// Input WAV.
@@ -49,6 +53,7 @@ pub fn run(args: &PlcArgs<'_>) -> CliResult {
             (args.loss.is_some(), "--loss"),
             (args.frame_ms.is_some(), "--frame-ms"),
             (args.mode.is_some(), "--mode"),
+            (args.lookahead, "--lookahead"),
             (
                 args.input.is_some() || args.output.is_some(),
                 "IN.wav OUT.wav",
@@ -78,7 +83,7 @@ pub fn run(args: &PlcArgs<'_>) -> CliResult {
         )));
     };
     let mode = parse_mode(args.mode.unwrap_or("voxline"))?;
-    conceal_file(loss, frame_ms, mode, input, output)
+    conceal_file(loss, frame_ms, mode, args.lookahead, input, output)
 }
 
 /// The mode named `name`, or a one-line error listing the modes.
@@ -180,6 +185,7 @@ fn conceal_file(
     loss: &Path,
     frame_ms: u32,
     mode: PlcMode,
+    lookahead: bool,
     input: &Path,
     output: &Path,
 ) -> CliResult {
@@ -238,7 +244,11 @@ fn conceal_file(
     }
     let lost_packets = mask.lost.len() - beyond;
     let latency = PacketLossConcealer::new(rate, mode)?.latency_samples();
-    let out = conceal_recording(rate, mode, &pcm, &flags)?;
+    let out = if lookahead {
+        conceal_recording_with_lookahead(rate, mode, &pcm, &flags)?
+    } else {
+        conceal_recording(rate, mode, &pcm, &flags)?
+    };
     let mut pcm16 = vec![0i16; out.len()];
     f32_to_i16_slice(&out, &mut pcm16)?;
 
