@@ -7,11 +7,12 @@ use voxline_core::{sanitize, Error as CoreError, Latency, Result as CoreResult};
 use voxline_g711::Law;
 use voxline_rtp::{ComfortNoise, RtpError, RtpPacket, SequenceUnwrapper, TimestampUnwrapper};
 
-use crate::conceal::{BasicConcealer, Concealer};
+use crate::conceal::Concealer;
 use crate::config::JitterConfig;
 use crate::delay::DelayEstimator;
 use crate::stats::{DelayHistogram, JitterStats};
 use crate::stretch::TimeStretcher;
+use voxline_plc::{VoxlineConcealer, MAX_GAP_MS};
 
 /// RTP payload type of PCMU (G.711 mu-law).
 const PT_PCMU: u8 = 0;
@@ -191,11 +192,12 @@ struct Marker {
 /// removing or inserting one pitch period of speech at a time ([`TimeStretcher`]), resets the
 /// delay at the start of a talk spurt after comfort noise, and when it runs dry it conceals
 /// and waits for the late packet instead of skipping it (the delay grows, then shrinks again).
-/// Lost audio is concealed by `C` (the built-in [`BasicConcealer`] by default).
+/// Lost audio is concealed by `C` ([`VoxlineConcealer`] by default); a gap whose following
+/// packet is already buffered is offered to it whole, to interpolate.
 ///
 /// All memory is allocated at construction; `insert` and `pull` allocate nothing and take
 /// bounded time (linear in `max_packets` and in the packets seen over `history_ms`).
-pub struct JitterBuffer<C: Concealer = BasicConcealer> {
+pub struct JitterBuffer<C: Concealer = VoxlineConcealer> {
     config: JitterConfig,
     frame: usize,
     per_ms: f64,
@@ -228,6 +230,10 @@ pub struct JitterBuffer<C: Concealer = BasicConcealer> {
     stretch_out: Vec<f32>,
     concealer: C,
     merge_scratch: Vec<f32>,
+    /// The audio after a gap, gathered for `Concealer::conceal_gap`.
+    next_audio: Vec<f32>,
+    /// Samples at the front of the sync buffer that are concealment (an interpolated gap).
+    concealed_in_sync: usize,
     seen: Vec<i64>,
     noise_state: u32,
     stats: JitterStats,
@@ -236,10 +242,10 @@ pub struct JitterBuffer<C: Concealer = BasicConcealer> {
     events_capacity: usize,
 }
 
-impl JitterBuffer<BasicConcealer> {
-    /// A buffer with the built-in concealer.
+impl JitterBuffer<VoxlineConcealer> {
+    /// A buffer with voxline's concealer.
     pub fn new(config: JitterConfig) -> CoreResult<Self> {
-        let concealer = BasicConcealer::new(config.rate);
+        let concealer = VoxlineConcealer::new(config.rate);
         Self::with_concealer(config, concealer)
     }
 }
@@ -289,6 +295,8 @@ impl<C: Concealer> JitterBuffer<C> {
             stretcher,
             concealer,
             merge_scratch: vec![0.0; MERGE_MS * per_ms as usize],
+            next_audio: vec![0.0; MAX_GAP_MS * per_ms as usize],
+            concealed_in_sync: 0,
             seen: vec![i64::MIN; SEEN],
             noise_state: 0x1234_5678,
             stats: JitterStats::default(),
@@ -527,7 +535,9 @@ impl<C: Concealer> JitterBuffer<C> {
         let need = self.frame + self.stretcher.required_len();
         self.fill_sync(need);
         let mut kind = FrameKind::Normal;
-        if self.config.time_stretch && self.mode == Mode::Normal {
+        // Not while an interpolated gap is at the front: it must end exactly where the next
+        // packet begins.
+        if self.config.time_stretch && self.mode == Mode::Normal && self.concealed_in_sync == 0 {
             kind = self.maybe_stretch(now_ms);
             self.fill_sync(need);
         }
@@ -539,7 +549,7 @@ impl<C: Concealer> JitterBuffer<C> {
             let avail = self.s1 - self.s0;
             if avail > 0 {
                 let k = avail.min(self.frame - produced);
-                self.play_real(now_ms, produced, &mut out[produced..produced + k]);
+                concealed += self.play_real(now_ms, produced, &mut out[produced..produced + k]);
                 produced += k;
                 continue;
             }
@@ -581,6 +591,9 @@ impl<C: Concealer> JitterBuffer<C> {
                         self.stats.late_outage_samples += self.underrun_samples - covered;
                         self.underrun_samples = 0;
                         self.sync_end_ts += covered as i64;
+                        continue;
+                    }
+                    if self.interpolate_gap(gap as usize) {
                         continue;
                     }
                     let k = (gap as usize).min(remaining);
@@ -800,9 +813,54 @@ impl<C: Concealer> JitterBuffer<C> {
         FrameKind::Normal
     }
 
-    /// `out` starts `offset_in_frame` samples into the frame pulled at `now_ms`.
-    fn play_real(&mut self, now_ms: f64, offset_in_frame: usize, out: &mut [f32]) {
+    /// Conceals a whole gap of `gap` samples at once when the packet after it is buffered and
+    /// the concealer can interpolate: the result goes into the sync buffer ahead of that
+    /// packet and plays like audio, ending exactly where the packet begins. Returns whether it
+    /// did.
+    fn interpolate_gap(&mut self, gap: usize) -> bool {
+        if gap == 0 || gap > self.next_audio.len() || self.s1 != self.s0 {
+            return false;
+        }
+        // The received audio after the gap: contiguous packets, up to the scratch's length.
+        let mut have = 0;
+        let mut ts = self.sync_end_ts + gap as i64;
+        while let Some(i) = self.slot_at(ts) {
+            let slot = self.slots[i];
+            if slot.len == 0 || have == self.next_audio.len() {
+                break;
+            }
+            let take = slot.len.min(self.next_audio.len() - have);
+            let src = i * self.max_packet;
+            self.next_audio[have..have + take].copy_from_slice(&self.pool[src..src + take]);
+            have += take;
+            ts += slot.len as i64;
+        }
+        let start = self.headroom;
+        if start + gap > self.sync.len() {
+            return false;
+        }
+        let (next, sync) = (&self.next_audio[..have], &mut self.sync[start..start + gap]);
+        if !self.concealer.conceal_gap(sync, next) {
+            return false;
+        }
+        self.s0 = start;
+        self.s1 = start + gap;
+        self.sync_end_ts += gap as i64;
+        self.concealed_in_sync = gap;
+        self.stats.concealment_events += 1;
+        self.stats.concealed_samples += gap as u64;
+        self.stats.concealed_lost_samples += gap as u64;
+        self.merge_pending = false;
+        self.mode = Mode::Normal;
+        true
+    }
+
+    /// `out` starts `offset_in_frame` samples into the frame pulled at `now_ms`. Returns how
+    /// many of the samples were concealment (from an interpolated gap).
+    fn play_real(&mut self, now_ms: f64, offset_in_frame: usize, out: &mut [f32]) -> usize {
         let k = out.len();
+        let concealed = k.min(self.concealed_in_sync);
+        self.concealed_in_sync -= concealed;
         let front = self.sync_end_ts - (self.s1 - self.s0) as i64;
         out.copy_from_slice(&self.sync[self.s0..self.s0 + k]);
         if self.merge_pending {
@@ -819,7 +877,10 @@ impl<C: Concealer> JitterBuffer<C> {
             self.mode = Mode::Normal;
             self.concealer.resume();
         }
-        self.concealer.good(out);
+        // An interpolated gap is already the concealer's history; only real audio is new.
+        if concealed < k {
+            self.concealer.good(&out[concealed..]);
+        }
         while let Some(m) = self.markers.front().copied() {
             if m.ts >= front + k as i64 {
                 break;
@@ -840,7 +901,8 @@ impl<C: Concealer> JitterBuffer<C> {
             });
         }
         self.s0 += k;
-        self.stats.samples_played += k as u64;
+        self.stats.samples_played += (k - concealed) as u64;
+        concealed
     }
 
     fn conceal(&mut self, out: &mut [f32]) {
@@ -883,6 +945,7 @@ impl<C: Concealer> JitterBuffer<C> {
         }
         self.s0 = self.headroom;
         self.s1 = self.headroom;
+        self.concealed_in_sync = 0;
         self.markers.clear();
         self.seq_unwrap.reset();
         self.ts_unwrap.reset();

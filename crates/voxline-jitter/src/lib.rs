@@ -9,7 +9,8 @@
 //! pitch-synchronous time-stretching of speech ([`TimeStretcher`], WSOLA-style, as NetEq's
 //! accelerate and preemptive expand), freely during comfort noise, and by waiting (with
 //! concealment) when a packet is late rather than dropping it. Missing audio goes to a
-//! [`Concealer`]; [`JitterStats`] reports in webrtc-stats terms.
+//! [`Concealer`] (by default voxline's own, which interpolates a gap from both sides when the
+//! packet after it is already buffered); [`JitterStats`] reports in webrtc-stats terms.
 //!
 //! Sans-IO: no threads, no clocks (every time is an argument, in ms of the receiver's clock),
 //! no allocation after construction.
@@ -28,7 +29,8 @@ mod stretch;
 pub use buffer::{
     FrameKind, Inserted, JitterBuffer, JitterError, PacketHeader, Payload, Played, PullInfo,
 };
-pub use conceal::{BasicConcealer, Concealer};
+pub use conceal::Concealer;
 pub use config::JitterConfig;
 pub use stats::JitterStats;
 pub use stretch::{StretchOutcome, TimeStretcher};
+pub use voxline_plc::VoxlineConcealer;

@@ -457,3 +457,41 @@ fn garbage_rtp_is_refused_with_a_reason() {
     assert_eq!(jb.insert_rtp(&pkt, 0.0).unwrap(), Inserted::Stored);
     assert_eq!(jb.stats().packets_invalid, 2);
 }
+
+#[test]
+fn a_lost_packet_with_its_successor_buffered_is_interpolated_without_a_merge() {
+    let mut r = Run::new(no_stretch());
+    for seq in 0..60u64 {
+        if seq == 30 {
+            continue; // lost
+        }
+        // 60 ms of delay: the packets after the loss are buffered when it is due.
+        r.insert(seq, seq as f64 * 20.0 + 60.0);
+    }
+    r.pull_until(2000.0);
+    let s = r.jb.stats();
+    assert_eq!(s.concealed_lost_samples, SPP as u64, "{s:?}");
+    // The gap, and the silence after the stream ends.
+    assert_eq!(s.concealment_events, 2);
+    r.assert_played_once_in_order();
+    // Locate the stream and the gap in the output.
+    let start = r.out.iter().position(|&x| x != 0.0).unwrap() - 1;
+    let gap = start + 30 * SPP;
+    // Received audio on both sides is bit-exact: the gap was joined to the next packet, not
+    // merged into it.
+    for i in 0..30 * SPP {
+        assert_eq!(r.out[start + i], signal(i));
+    }
+    for i in 31 * SPP..60 * SPP {
+        assert_eq!(r.out[start + i], signal(i), "sample {i} after the gap");
+    }
+    // The gap itself continues the voice without a click.
+    let max_step = |x: &[f32]| {
+        x.windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0f32, f32::max)
+    };
+    let bound = 1.5 * max_step(&r.out[start..start + 30 * SPP]);
+    assert!(max_step(&r.out[gap - 8..gap + SPP + 8]) <= bound);
+    assert!(r.kinds.contains(&FrameKind::Concealed));
+}

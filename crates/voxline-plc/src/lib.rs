@@ -25,7 +25,7 @@ use core::str::FromStr;
 use voxline_core::{Error, Latency, Result, SampleRate};
 
 pub use appendix_i::AppendixI;
-pub use voxline_mode::VoxlineConcealer;
+pub use voxline_mode::{VoxlineConcealer, MAX_GAP_MS};
 
 /// Which concealment algorithm a [`PacketLossConcealer`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

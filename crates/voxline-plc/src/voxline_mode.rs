@@ -40,7 +40,7 @@ use crate::Engine;
 use voxline_core::{sanitize, SampleRate};
 
 /// Longest gap concealed by interpolation when the following audio is known, ms.
-pub(crate) const MAX_GAP_MS: usize = 60;
+pub const MAX_GAP_MS: usize = 60;
 /// Length of the analysis window, ms.
 const ANALYSIS_MS: usize = 20;
 /// Longest pitch period searched, ms (as tenths to allow 2.5 ms below).
@@ -509,6 +509,30 @@ impl VoxlineConcealer {
 }
 
 impl VoxlineConcealer {
+    /// Records audio that was played from received packets (any length): the history the
+    /// next concealment continues from. Ends a concealment in progress without a merge (the
+    /// caller merges; see [`end_loss`](Self::end_loss)).
+    pub fn observe(&mut self, samples: &[f32]) {
+        self.position = 0;
+        self.push_history(samples);
+        self.track_background(samples);
+    }
+
+    /// Writes concealment continuing the history (any length); consecutive calls continue the
+    /// same loss until [`end_loss`](Self::end_loss) or [`observe`](Self::observe).
+    pub fn extrapolate(&mut self, out: &mut [f32]) {
+        if self.position == 0 {
+            self.start_loss();
+        }
+        self.synthesize(out);
+        self.push_history(out);
+    }
+
+    /// Real audio follows: the next `extrapolate` starts a new loss.
+    pub fn end_loss(&mut self) {
+        self.position = 0;
+    }
+
     /// Forgets all history (used for the backward extrapolator before each gap).
     fn clear(&mut self) {
         self.history.fill(0.0);
@@ -524,7 +548,7 @@ impl VoxlineConcealer {
     /// the past and a backward one from `next` (the same analysis on time-reversed audio) are
     /// crossfaded across the gap, so the gap joins both sides without a merge. Returns `false`
     /// (and writes nothing) if the gap is too long or `next` too short to analyse.
-    pub(crate) fn conceal_gap(&mut self, out: &mut [f32], next: &[f32]) -> bool {
+    pub fn conceal_gap(&mut self, out: &mut [f32], next: &[f32]) -> bool {
         let gap = out.len();
         let need = 2 * self.max_period + self.order;
         if gap > self.back_out.len() || next.len() < need || self.backward.is_none() {
