@@ -96,6 +96,10 @@ pub struct VoxlineConcealer {
     /// Residual RMS per unit of output RMS for the background envelope.
     bg_gain: f32,
     have_bg: bool,
+    /// Energy and length of the 10 ms block being accumulated for the background tracker.
+    block_energy: f32,
+    block_count: usize,
+    block_len: usize,
     rng: u32,
     /// Band split at 4 kHz for rates above 8 kHz: low-pass for the periodic excitation and
     /// high-pass for the noise that replaces it above 4 kHz (coefficients b0 b1 b2 a1 a2).
@@ -157,6 +161,9 @@ impl VoxlineConcealer {
             bg_lpc: vec![0.0; order + 1],
             bg_gain: 0.0,
             have_bg: false,
+            block_energy: 0.0,
+            block_count: 0,
+            block_len: rate.samples_per_10ms(),
             rng: 0x9E37_79B9,
             split_lp: butterworth(rate, SPLIT_HZ, false),
             split_hp: butterworth(rate, SPLIT_HZ, true),
@@ -471,8 +478,23 @@ impl VoxlineConcealer {
     }
 
     /// Tracks the background level and envelope on a received frame.
-    fn track_background(&mut self, frame: &[f32]) {
-        let rms = (frame.iter().map(|x| x * x).sum::<f32>() / frame.len() as f32).sqrt();
+    /// Feeds played samples (any length) to the background tracker, which works on whole
+    /// 10 ms blocks so that its level estimate does not depend on how the audio is chunked.
+    fn track_background(&mut self, samples: &[f32]) {
+        for &x in samples {
+            self.block_energy += x * x;
+            self.block_count += 1;
+            if self.block_count == self.block_len {
+                let rms = (self.block_energy / self.block_len as f32).sqrt();
+                self.block_energy = 0.0;
+                self.block_count = 0;
+                self.update_background(rms);
+            }
+        }
+    }
+
+    /// One 10 ms block of level `rms` (the block is the newest part of the history).
+    fn update_background(&mut self, rms: f32) {
         if self.floor_rms == 0.0 || rms < self.floor_rms {
             // Fast fall.
             self.floor_rms = if self.floor_rms == 0.0 {
@@ -484,12 +506,10 @@ impl VoxlineConcealer {
             // Slow rise: about 3 dB per second.
             self.floor_rms *= 1.0035;
         }
-        // Quiet frames (near the floor) give the background's envelope.
+        // Quiet blocks (near the floor) give the background's envelope.
         if rms > 0.0 && rms <= 2.0 * self.floor_rms {
-            let n = frame.len();
             let analysis = self.windowed.len();
-            let src = &self.history[self.history.len() - analysis.max(n)..];
-            let src = &src[src.len() - analysis..];
+            let src = &self.history[self.history.len() - analysis..];
             let mut coefs = [0.0f32; 17];
             if let Some(err) = Self::lpc_of(
                 src,
@@ -540,6 +560,8 @@ impl VoxlineConcealer {
         self.position = 0;
         self.floor_rms = 0.0;
         self.have_bg = false;
+        self.block_energy = 0.0;
+        self.block_count = 0;
     }
 
     /// Conceals a whole gap of `out.len()` samples (at most `MAX_GAP_MS`) when the audio that

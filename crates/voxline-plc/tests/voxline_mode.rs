@@ -332,3 +332,32 @@ fn gap_interpolation_falls_back_without_enough_following_audio() {
     let mut a = PacketLossConcealer::new(rate, PlcMode::AppendixI).unwrap();
     assert!(!a.conceal_gap(&mut gap, &x[..400]).unwrap());
 }
+
+#[test]
+fn concealment_does_not_depend_on_how_the_audio_was_chunked() {
+    // The jitter buffer shows the concealer audio in pieces of any size; the result of a
+    // following concealment (including its comfort-noise level) must not depend on them.
+    let rate = SampleRate::Hz16000;
+    let mut x = voiced(rate, 160 * 60);
+    for (i, v) in x.iter_mut().enumerate().skip(160 * 40) {
+        *v = 0.002 * ((i * 7919 % 1000) as f32 / 500.0 - 1.0); // a quiet tail
+    }
+    let mut a = voxline_plc::VoxlineConcealer::new(rate);
+    let mut b = voxline_plc::VoxlineConcealer::new(rate);
+    for f in x.chunks(160) {
+        a.observe(f);
+    }
+    let mut pos = 0;
+    let mut step = 1;
+    while pos < x.len() {
+        let end = (pos + step).min(x.len());
+        b.observe(&x[pos..end]);
+        pos = end;
+        step = step * 7 % 97 + 1;
+    }
+    let mut ya = vec![0.0; 3200];
+    let mut yb = vec![0.0; 3200];
+    a.extrapolate(&mut ya);
+    b.extrapolate(&mut yb);
+    assert_eq!(ya, yb);
+}
