@@ -19,8 +19,8 @@
 //!    shaped by the LPC envelope of the background (tracked on quiet received frames) at the
 //!    background level (a slow-rise, fast-fall floor of the frame RMS). A long loss sounds like
 //!    the line's own background, not a dropout.
-//! 5. **Merge**: the first received frame after a loss is crossfaded (raised cosine, 3 ms) from
-//!    the continuing concealment into the real audio.
+//! 5. **Merge**: the first received frame after a loss is crossfaded (raised cosine, 3 ms at
+//!    8 kHz, 5 ms above) from the continuing concealment into the real audio.
 //!
 //! **Gap interpolation** (`PacketLossConcealer::conceal_gap`): when the audio after a gap of
 //! up to 60 ms is already known (a jitter buffer holding the next packets), the same analysis
@@ -55,8 +55,10 @@ const NOISE_IN_MS: usize = 100;
 const GAIN_STEP_PER_10MS: f32 = 0.3;
 /// ... down to this floor (before the fade-out after `HOLD_MS`).
 const GAIN_FLOOR: f32 = 0.5;
-/// Merge crossfade into the first good frame, ms.
+/// Merge crossfade into the first good frame, ms (8 kHz).
 const MERGE_MS: usize = 3;
+/// The same above 8 kHz.
+const WIDEBAND_MERGE_MS: usize = 5;
 /// Weight of the last pitch cycle against the one before it in the repeated excitation, above
 /// 8 kHz (1.0 = last cycle only, as at 8 kHz).
 const WIDEBAND_LAST_CYCLE_WEIGHT: f32 = 0.5;
@@ -467,7 +469,12 @@ impl VoxlineConcealer {
     /// concealment were both measured worse by PESQ: two signals of different phase overlap
     /// for longer.)
     fn merge_into(&mut self, out: &mut [f32]) {
-        let m = (MERGE_MS * self.per_ms).min(out.len());
+        let merge_ms = if self.wideband {
+            WIDEBAND_MERGE_MS
+        } else {
+            MERGE_MS
+        };
+        let m = (merge_ms * self.per_ms).min(out.len());
         let mut ext = core::mem::take(&mut self.merge);
         self.synthesize(&mut ext[..m]);
         for (i, (o, &c)) in out.iter_mut().zip(&ext[..m]).enumerate() {
