@@ -6,6 +6,19 @@
 //! file beside the target and renamed into place only when complete, so a failed command never
 //! leaves a partial output.
 
+/// `println!` for command output: when the reader has gone away (`voxline ... | head`), stop
+/// quietly with success as Unix tools do, instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod cmd;
 mod error;
 mod files;

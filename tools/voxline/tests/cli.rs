@@ -427,3 +427,29 @@ fn bad_input_is_refused_cleanly() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown G.711 law"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `voxline ... | head -1`: the pipe closes before the output is written. The program must
+    // stop quietly (exit 0), not panic on the broken pipe.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_voxline"))
+        .args(["conformance"])
+        .arg(testdata("conformance/g711"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "status {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

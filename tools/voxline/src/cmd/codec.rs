@@ -93,7 +93,7 @@ pub fn encode(
     law.encode(&linear, &mut codes)
         .map_err(|e| CliError::bad_input(e.to_string()))?;
     write_codes(output, law, G711_RATE, 1, &codes)?;
-    println!(
+    outln!(
         "encoded {} samples ({:.2} s at {G711_RATE} Hz) to {law}: {} ({} bytes)",
         codes.len(),
         codes.len() as f64 / f64::from(G711_RATE),
@@ -121,7 +121,7 @@ pub fn decode(input: &Path, output: &Path, law: Option<Law>, rate: u32) -> CliRe
         write_pcm16_wav(w, audio.sample_rate, audio.channels, &pcm)
             .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", output.display())))
     })?;
-    println!(
+    outln!(
         "decoded {} samples of {have} ({:.2} s at {} Hz, {} channel(s)) to {}",
         pcm.len(),
         audio.duration_secs(),
@@ -161,7 +161,7 @@ pub fn transcode(
     voxline_g711::transcode(from, target, codes_in, &mut codes)
         .map_err(|e| CliError::bad_input(e.to_string()))?;
     write_codes(output, target, audio.sample_rate, audio.channels, &codes)?;
-    println!(
+    outln!(
         "transcoded {} samples from {from} to {target}: {}",
         codes.len(),
         output.display()

@@ -277,16 +277,19 @@ pub fn run(dir: &Path) -> CliResult {
             dir.display()
         )));
     }
-    println!(
+    outln!(
         "G.711 conformance against ITU-T G.191 vectors in {}",
         dir.display()
     );
-    println!(
+    outln!(
         "{:<7} {:<34} {:>9} {:>11}",
-        "law", "check", "compared", "mismatches"
+        "law",
+        "check",
+        "compared",
+        "mismatches"
     );
     for c in &checks {
-        println!(
+        outln!(
             "{:<7} {:<34} {:>9} {:>11}",
             c.law.to_string(),
             c.what,
@@ -294,11 +297,11 @@ pub fn run(dir: &Path) -> CliResult {
             c.mismatches
         );
         if let Some(first) = &c.first {
-            println!("        first mismatch: {first}");
+            outln!("        first mismatch: {first}");
         }
     }
     for s in &skipped {
-        println!("skipped: {s}");
+        outln!("skipped: {s}");
     }
     let total = |law: Option<Law>| -> usize {
         checks
@@ -309,7 +312,7 @@ pub fn run(dir: &Path) -> CliResult {
     };
     let (mu, a, all) = (total(Some(Law::Mu)), total(Some(Law::A)), total(None));
     let compared: usize = checks.iter().map(|c| c.compared).sum();
-    println!(
+    outln!(
         "total: {all} mismatches in {} checks, {compared} values compared (mu-law: {mu}, A-law: {a})",
         checks.len()
     );

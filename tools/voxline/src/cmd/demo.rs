@@ -53,8 +53,8 @@ pub fn run(out: &Path) -> CliResult {
     let call_rate = SampleRate::Hz8000;
     std::fs::create_dir_all(out)
         .map_err(|e| CliError::bad_input(format!("cannot create {}: {e}", out.display())))?;
-    println!("voxline demo: {SPEECH_NAME}");
-    println!(
+    outln!("voxline demo: {SPEECH_NAME}");
+    outln!(
         "  input: {} Hz, {} channel(s), {:.2} s",
         audio.sample_rate,
         audio.channels,
@@ -89,7 +89,7 @@ pub fn run(out: &Path) -> CliResult {
         .ok_or_else(|| CliError::bad_input("resampler produced too few samples"))?;
     let mut pcm = vec![0i16; narrow.len()];
     f32_to_i16_slice(narrow, &mut pcm)?;
-    println!(
+    outln!(
         "  resample {} -> {}: {} frames of 10 ms, latency {} samples ({:.2} ms), {:.1} us per frame",
         in_rate,
         call_rate,
@@ -100,9 +100,13 @@ pub fn run(out: &Path) -> CliResult {
     );
 
     // 2. G.711 encode and decode, 10 ms at a time, both laws.
-    println!(
+    outln!(
         "  {:<8} {:>9} {:>10} {:>10} {:>16}",
-        "law", "samples", "bytes", "SNR dB", "encode+decode"
+        "law",
+        "samples",
+        "bytes",
+        "SNR dB",
+        "encode+decode"
     );
     let mut coded = Vec::new();
     for law in [Law::Mu, Law::A] {
@@ -120,7 +124,7 @@ pub fn run(out: &Path) -> CliResult {
                 .map_err(|e| CliError::bad_input(e.to_string()))?;
         }
         let elapsed = started.elapsed();
-        println!(
+        outln!(
             "  {:<8} {:>9} {:>10} {:>10.2} {:>13.1} us",
             law.to_string(),
             pcm.len(),
@@ -140,7 +144,7 @@ pub fn run(out: &Path) -> CliResult {
         Law::A
             .decode(&a_codes, &mut tandem)
             .map_err(|e| CliError::bad_input(e.to_string()))?;
-        println!(
+        outln!(
             "  mu-law -> A-law transcoded tandem: SNR {:.2} dB",
             snr_db(&pcm, &tandem)
         );
@@ -155,7 +159,7 @@ pub fn run(out: &Path) -> CliResult {
         write_g711(out, &format!("speech.{tag}.wav"), *law, codes)?;
         write_pcm(out, &format!("decoded_{tag}.wav"), call_rate, decoded)?;
     }
-    println!(
+    outln!(
         "  wrote speech_8k.wav, speech.ulaw.wav, speech.alaw.wav, decoded_ulaw.wav, decoded_alaw.wav to {}",
         out.display()
     );

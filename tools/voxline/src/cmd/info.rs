@@ -12,13 +12,13 @@ pub fn run(input: &Path, law: Option<Law>, rate: u32) -> CliResult {
     let samples = audio.to_f32();
     let mut meter = LevelMeter::new();
     meter.process(&samples);
-    println!("file:        {}", input.display());
-    println!("format:      {}", audio.format);
-    println!("sample rate: {} Hz", audio.sample_rate);
-    println!("channels:    {}", audio.channels);
-    println!("frames:      {}", audio.frames());
-    println!("duration:    {:.3} s", audio.duration_secs());
-    println!("peak:        {:.2} dBFS", meter.peak_dbfs());
-    println!("rms:         {:.2} dBFS", meter.rms_dbfs());
+    outln!("file:        {}", input.display());
+    outln!("format:      {}", audio.format);
+    outln!("sample rate: {} Hz", audio.sample_rate);
+    outln!("channels:    {}", audio.channels);
+    outln!("frames:      {}", audio.frames());
+    outln!("duration:    {:.3} s", audio.duration_secs());
+    outln!("peak:        {:.2} dBFS", meter.peak_dbfs());
+    outln!("rms:         {:.2} dBFS", meter.rms_dbfs());
     Ok(())
 }

@@ -403,7 +403,7 @@ pub fn run(args: &JitterArgs<'_>) -> CliResult {
 
     print_report(args.trace, &speech_name, &config, &trace, &report, oracle);
     if !wrote.is_empty() {
-        println!("  wrote {}", wrote.join(" and "));
+        outln!("  wrote {}", wrote.join(" and "));
     }
     Ok(())
 }
@@ -417,12 +417,12 @@ fn print_report(
     oracle: Option<f64>,
 ) {
     let t = trace.stats();
-    println!(
+    outln!(
         "voxline jitter: {}, {} ms packets, speech {speech_name}",
         trace_path.display(),
         config.packet_ms
     );
-    println!(
+    outln!(
         "  trace: {} packets, {} lost ({:.2} %), {} duplicates, {} reordered, one-way delay \
          mean {} ms, p95 {} ms, max {} ms",
         t.packets,
@@ -467,11 +467,11 @@ fn print_report(
         ),
     ];
     for (name, value) in rows {
-        println!("  {name:<34} {value}");
+        outln!("  {name:<34} {value}");
     }
-    println!("  jitter buffer statistics (webrtc-stats names):");
+    outln!("  jitter buffer statistics (webrtc-stats names):");
     for (name, value) in stats_fields(&report.stats) {
-        println!("    {name:<34} {:>10}", cell(&value));
+        outln!("    {name:<34} {:>10}", cell(&value));
     }
 }
 

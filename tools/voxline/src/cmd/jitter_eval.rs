@@ -36,16 +36,16 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
     }
     let speech = bundled_speech_8k()?;
     let config = replay_config(packet_ms, None, None)?;
-    println!(
+    outln!(
         "voxline jitter-eval: {seconds} s of {packet_ms} ms packets per run, seeds 1..={seeds}, \
          bundled speech; averages over seeds; oracle = smallest fixed delay with <= 1 % late"
     );
-    println!();
-    println!(
+    outln!();
+    outln!(
         "| profile | late loss % | mean delay ms | oracle ms | ratio (mean/oracle) | \
          time-stretch % | fixed buffer at our mean delay: late loss % |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    outln!("|---|---:|---:|---:|---:|---:|---:|");
     let mut missed = Vec::new();
     for name in Profile::NAMES {
         let network = profile(name)?;
@@ -71,7 +71,7 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
         } else {
             f64::INFINITY
         };
-        println!(
+        outln!(
             "| {name} | {:.2} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |",
             100.0 * late,
             mean,
@@ -91,13 +91,13 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
             missed.push(format!("{name} ({})", why.join(", ")));
         }
     }
-    println!();
+    outln!();
     if missed.is_empty() {
-        println!(
+        outln!(
             "TARGET MET: every profile has late loss <= 1 % and mean/oracle delay <= {TARGET_RATIO}"
         );
     } else {
-        println!(
+        outln!(
             "TARGET MISSED: {} (target: late loss <= 1 % and mean/oracle delay <= {TARGET_RATIO})",
             missed.join("; ")
         );

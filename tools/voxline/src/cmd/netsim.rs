@@ -79,7 +79,7 @@ pub fn run(name: &str, seconds: f64, seed: u64, packet_ms: u32, output: &Path) -
             .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", output.display())))
     })?;
     let s = trace.stats();
-    println!(
+    outln!(
         "netsim: profile {name}, {seconds} s of {packet_ms} ms packets, seed {seed}: {} packets, \
          {} lost ({:.2} %), {} duplicates, {} reordered; one-way delay mean {} ms, p95 {} ms, \
          max {} ms; oracle delay for 1 % late loss {} ms. Wrote {}.",

@@ -262,19 +262,19 @@ fn conceal_file(
     } else {
         100.0 * lost_packets as f64 / packets as f64
     };
-    println!(
+    outln!(
         "voxline plc: {} ({} Hz, {:.2} s), mode {mode}: {packets} frames of {frame_ms} ms, \
          {lost_packets} lost ({percent:.2} %)",
         input.display(),
         rate.hz(),
         pcm.len() as f64 / f64::from(rate.hz())
     );
-    println!(
+    outln!(
         "  latency {:.2} ms ({latency} samples) in a live stream; the output is aligned with the \
          input",
         latency as f64 * 1000.0 / f64::from(rate.hz())
     );
-    println!("  wrote {}", output.display());
+    outln!("  wrote {}", output.display());
     Ok(())
 }
 
@@ -433,7 +433,7 @@ fn run_vector(v: &Vector) -> CliResult<Outcome> {
 fn conformance(dir: &Path) -> CliResult {
     let root = conformance_root(dir)?;
     let vectors = read_manifest(&root)?;
-    println!(
+    outln!(
         "voxline plc --conformance {}: G.711 Appendix I at 8 kHz against {} reference vectors \
          (pass: max |diff| <= {CONFORMANCE_TOLERANCE})",
         root.display(),
@@ -448,7 +448,7 @@ fn conformance(dir: &Path) -> CliResult {
             .find(|p| !p.is_file());
         if let Some(path) = missing {
             skipped += 1;
-            println!("  {:<width$}  skipped (missing {})", v.name, path.display());
+            outln!("  {:<width$}  skipped (missing {})", v.name, path.display());
             continue;
         }
         let o = run_vector(v)?;
@@ -460,7 +460,7 @@ fn conformance(dir: &Path) -> CliResult {
         } else {
             o.max_diff.to_string()
         };
-        println!(
+        outln!(
             "  {:<width$}  {:>4} lost frames  {:>6} differing samples  max |diff| {max:>5}  {}{}",
             v.name,
             o.lost,
@@ -479,7 +479,7 @@ fn conformance(dir: &Path) -> CliResult {
         }
     }
     let run = passed + failed.len();
-    println!(
+    outln!(
         "  total: {run} vectors run, {passed} passed, {} failed, {skipped} skipped; {total_lost} \
          lost frames, {total_diff} differing samples",
         failed.len()

@@ -28,7 +28,7 @@ pub fn run(input: &Path, output: &Path, rate: u32, downmix: bool) -> CliResult {
         write_pcm16_wav(w, to.hz(), 1, &out)
             .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", output.display())))
     })?;
-    println!(
+    outln!(
         "resampled {} samples at {from} to {} samples at {to}: {}",
         audio.frames(),
         out.len(),
