@@ -14,11 +14,13 @@
 mod error;
 mod frame;
 mod rate;
+mod rng;
 mod sample;
 
 pub use error::{Error, Result};
 pub use frame::AudioFrame;
 pub use rate::{FrameDuration, SampleRate};
+pub use rng::{SplitMix64, Xorshift32};
 pub use sample::{sanitize, sanitize_slice};
 
 /// A processing stage that delays its signal reports by how much, so a pipeline can add up

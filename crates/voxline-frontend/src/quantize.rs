@@ -1,7 +1,7 @@
 //! Quantisation of `f32` audio to 16 bits, with optional TPDF dither.
 
 use crate::convert::{f32_to_i16, SCALE};
-use voxline_core::{Error, Result};
+use voxline_core::{Error, Result, SplitMix64};
 
 /// Dither added before rounding to 16 bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,7 +35,7 @@ impl Quantizer {
         };
         Self {
             dither,
-            rng: SplitMix64(seed),
+            rng: SplitMix64::new(seed),
         }
     }
 
@@ -52,7 +52,7 @@ impl Quantizer {
         match self.dither {
             Dither::None => f32_to_i16(x),
             Dither::Tpdf { .. } => {
-                let bits = self.rng.next();
+                let bits = self.rng.next_u64();
                 // Two independent 24-bit uniforms in [0, 1); their difference is triangular
                 // on (-1, 1) LSB.
                 let u1 = (bits >> 40) as f32 * (1.0 / (1u32 << 24) as f32);
@@ -75,22 +75,6 @@ impl Quantizer {
             *o = self.quantize(i);
         }
         Ok(())
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast generator with good statistics, ample
-/// for dither.
-#[derive(Debug, Clone)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    #[inline]
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 }
 

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use thiserror::Error;
-use voxline_core::{sanitize, Error as CoreError, Latency, Result as CoreResult};
+use voxline_core::{sanitize, Error as CoreError, Latency, Result as CoreResult, Xorshift32};
 use voxline_g711::Law;
 use voxline_rtp::{ComfortNoise, RtpError, RtpPacket, SequenceUnwrapper, TimestampUnwrapper};
 
@@ -235,7 +235,7 @@ pub struct JitterBuffer<C: Concealer = VoxlineConcealer> {
     /// Samples at the front of the sync buffer that are concealment (an interpolated gap).
     concealed_in_sync: usize,
     seen: Vec<i64>,
-    noise_state: u32,
+    noise: Xorshift32,
     stats: JitterStats,
     histogram: DelayHistogram,
     events: VecDeque<Played>,
@@ -298,7 +298,7 @@ impl<C: Concealer> JitterBuffer<C> {
             next_audio: vec![0.0; MAX_GAP_MS * per_ms as usize],
             concealed_in_sync: 0,
             seen: vec![i64::MIN; SEEN],
-            noise_state: 0x1234_5678,
+            noise: Xorshift32::new(0x1234_5678),
             stats: JitterStats::default(),
             histogram: DelayHistogram::new(10_000),
             events: VecDeque::with_capacity(events_capacity),
@@ -928,12 +928,7 @@ impl<C: Concealer> JitterBuffer<C> {
     fn comfort_noise(&mut self, amplitude: f32, out: &mut [f32]) {
         let scale = (amplitude * 3f32.sqrt()).min(1.0);
         for o in out.iter_mut() {
-            let mut x = self.noise_state;
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            self.noise_state = x;
-            *o = scale * (x as f32 / u32::MAX as f32 * 2.0 - 1.0);
+            *o = scale * self.noise.next_bipolar();
         }
     }
 

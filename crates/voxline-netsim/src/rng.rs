@@ -1,27 +1,6 @@
 //! Deterministic pseudo-random numbers: SplitMix64 for seeding, xoshiro256** for draws.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a 64-bit generator used here to expand one `u64`
-/// seed into well-mixed state words, as its authors recommend for seeding xoshiro.
-#[derive(Debug, Clone)]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// A generator starting from `seed`; equal seeds give equal sequences.
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    /// The next 64 pseudo-random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+pub use voxline_core::SplitMix64;
 
 /// Deterministic random source of the simulator: xoshiro256** (Blackman, Vigna 2018) seeded
 /// from one `u64` via SplitMix64, with the continuous draws the impairment models need.

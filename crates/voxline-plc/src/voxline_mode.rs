@@ -37,13 +37,13 @@
 //! stationary (one envelope, one level) for the whole loss.
 
 use crate::Engine;
-use voxline_core::{sanitize, SampleRate};
+use voxline_core::{sanitize, SampleRate, Xorshift32};
 
 /// Longest gap concealed by interpolation when the following audio is known, ms.
 pub const MAX_GAP_MS: usize = 60;
 /// Length of the analysis window, ms.
 const ANALYSIS_MS: usize = 20;
-/// Longest pitch period searched, ms (as tenths to allow 2.5 ms below).
+/// Longest pitch period searched, ms.
 const MAX_PITCH_MS: usize = 15;
 /// The speech part starts fading out this far into a loss, ms.
 const HOLD_MS: usize = 60;
@@ -80,10 +80,9 @@ pub struct VoxlineConcealer {
     // --- analysis at the start of a loss ---
     lpc: Vec<f32>,
     residual: Vec<f32>,
-    /// The last three pitch cycles of the residual; the last one is repeated.
+    /// The pitch cycle of the residual that is repeated.
     cycle: Vec<f32>,
     period: usize,
-    voicing: f32,
     residual_rms: f32,
     /// Speech synthesis filter memory (most recent last).
     speech_mem: Vec<f32>,
@@ -102,7 +101,7 @@ pub struct VoxlineConcealer {
     block_energy: f32,
     block_count: usize,
     block_len: usize,
-    rng: u32,
+    rng: Xorshift32,
     /// Band split at 4 kHz for rates above 8 kHz: low-pass for the periodic excitation and
     /// high-pass for the noise that replaces it above 4 kHz (coefficients b0 b1 b2 a1 a2).
     split_lp: [f32; 5],
@@ -151,9 +150,8 @@ impl VoxlineConcealer {
             filled: 0,
             lpc: vec![0.0; order + 1],
             residual: vec![0.0; history_len],
-            cycle: vec![0.0; 3 * max_period],
+            cycle: vec![0.0; max_period],
             period: max_period,
-            voicing: 0.0,
             residual_rms: 0.0,
             speech_mem: vec![0.0; order],
             noise_mem: vec![0.0; order],
@@ -166,7 +164,7 @@ impl VoxlineConcealer {
             block_energy: 0.0,
             block_count: 0,
             block_len: rate.samples_per_10ms(),
-            rng: 0x9E37_79B9,
+            rng: Xorshift32::new(0x9E37_79B9),
             split_lp: butterworth(rate, SPLIT_HZ, false),
             split_hp: butterworth(rate, SPLIT_HZ, true),
             lp_state: [0.0; 2],
@@ -177,7 +175,7 @@ impl VoxlineConcealer {
             autocorr: vec![0.0; order + 1],
             levinson_tmp: vec![0.0; order + 1],
             decimated: vec![0.0; history_len],
-            merge: vec![0.0; frame + 2 * max_period + 2],
+            merge: vec![0.0; MERGE_MS.max(WIDEBAND_MERGE_MS) * per_ms],
             backward: None,
             reversed: vec![0.0; MAX_GAP_MS * per_ms + history_len],
             back_out: vec![0.0; MAX_GAP_MS * per_ms],
@@ -193,13 +191,8 @@ impl VoxlineConcealer {
     }
 
     fn noise(&mut self) -> f32 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.rng = x;
-        // Uniform on (-1, 1) scaled to unit variance.
-        (x as f32 / u32::MAX as f32 * 2.0 - 1.0) * 1.732_050_8
+        // Uniform on [-1, 1] scaled to unit variance.
+        self.rng.next_bipolar() * 1.732_050_8
     }
 
     /// LPC of `signal` (windowed) into `coefs` (a[0] = 1); returns the prediction error as a
@@ -258,8 +251,9 @@ impl VoxlineConcealer {
         Some(err / autocorr[0])
     }
 
-    /// Pitch period and its normalised correlation over the history.
-    fn find_pitch(&mut self) -> (usize, f32) {
+    /// Pitch period of the history: the shortest lag whose normalised correlation is nearly
+    /// the best (see the module documentation).
+    fn find_pitch(&mut self) -> usize {
         let h = &self.history;
         let n = h.len();
         // Coarse search on a ~4 kHz copy.
@@ -322,7 +316,7 @@ impl VoxlineConcealer {
                 fine = (lag, c);
             }
         }
-        (fine.0, fine.1.max(0.0))
+        fine.0
     }
 
     fn start_loss(&mut self) {
@@ -341,17 +335,16 @@ impl VoxlineConcealer {
             &mut self.lpc,
         )
         .is_none();
-        let (period, corr) = if silent || self.filled < 2 * self.max_period + order {
-            (self.max_period, 0.0)
+        let period = if silent || self.filled < 2 * self.max_period + order {
+            self.max_period
         } else {
             self.find_pitch()
         };
         self.period = period;
-        self.voicing = corr;
-        // Residual of the part of the history that is used: the last three periods (the
+        // Residual of the part of the history that is used: the last two periods (the
         // repeated cycle) and twice the analysis window (levels); the first `order` samples
         // of the history lack filter memory and are left at zero.
-        let used = (3 * self.period).max(2 * analysis).min(n - order);
+        let used = (2 * self.period).max(2 * analysis).min(n - order);
         self.residual[..n - used].fill(0.0);
         for i in n - used..n {
             let mut e = self.history[i];
@@ -379,18 +372,18 @@ impl VoxlineConcealer {
             self.lp_state = [0.0; 2];
             self.hp_state = [0.0; 2];
         }
-        // Up to three periods of residual, the most recent last.
-        let len = 3 * period;
-        self.cycle[..len].copy_from_slice(&self.residual[n - len..]);
-        if self.wideband {
-            // Average the last period with the one before: components that are not periodic
-            // cancel, so the repeated cycle buzzes less (measured better above 8 kHz only).
-            let w = WIDEBAND_LAST_CYCLE_WEIGHT;
-            for i in 0..period {
-                let last = self.residual[n - period + i];
-                let prev = self.residual[n - 2 * period + i];
-                self.cycle[2 * period + i] = w * last + (1.0 - w) * prev;
-            }
+        // The repeated cycle: the residual's last period (above 8 kHz averaged with the one
+        // before: components that are not periodic cancel, so it buzzes less; measured better
+        // above 8 kHz only).
+        let w = if self.wideband {
+            WIDEBAND_LAST_CYCLE_WEIGHT
+        } else {
+            1.0
+        };
+        for i in 0..period {
+            let last = self.residual[n - period + i];
+            let prev = self.residual[n - 2 * period + i];
+            self.cycle[i] = w * last + (1.0 - w) * prev;
         }
         self.cycle_pos = 0;
         for j in 0..order {
@@ -401,8 +394,7 @@ impl VoxlineConcealer {
     }
 
     fn excitation_at(&self, pos: usize) -> f32 {
-        // The last period of the cycle buffer (which holds up to 3), repeated.
-        self.cycle[2 * self.period + pos % self.period]
+        self.cycle[pos % self.period]
     }
 
     fn synthesize(&mut self, out: &mut [f32]) {
