@@ -99,6 +99,27 @@ pub fn require_mono(path: &Path, audio: Audio, downmix: bool) -> CliResult<Audio
     }
 }
 
+/// Refuses multi-channel input to a command that has no `--downmix` (`command` needs `what`,
+/// e.g. "mono speech"), suggesting the conversion to a mono file at `rate` Hz.
+pub fn require_mono_input(
+    path: &Path,
+    audio: &Audio,
+    command: &str,
+    what: &str,
+    rate: u32,
+) -> CliResult {
+    if audio.channels == 1 {
+        return Ok(());
+    }
+    Err(CliError::bad_input(format!(
+        "{}: has {} channels; voxline {command} needs {what} (convert it first, e.g. voxline \
+         resample --downmix --rate {rate} {} mono.wav)",
+        path.display(),
+        audio.channels,
+        path.display()
+    )))
+}
+
 /// An output written completely to a temporary file beside its target, not yet renamed into
 /// place: [`Staged::commit`] publishes it; dropping it instead deletes the temporary file.
 pub struct Staged<'a> {

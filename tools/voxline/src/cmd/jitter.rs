@@ -4,7 +4,9 @@
 use crate::cmd::demo::{SPEECH, SPEECH_NAME};
 use crate::cmd::netsim::{check_packet_ms, ms_or_na, MAX_SECONDS, ORACLE_LATE_FRACTION};
 use crate::error::{CliError, CliResult};
-use crate::files::{check_writable, container_of, read_input, stage, Container};
+use crate::files::{
+    check_writable, container_of, read_input, require_mono_input, stage, Container,
+};
 use serde_json::{json, Value};
 use std::fs::File;
 use std::io::{Cursor, Write};
@@ -36,15 +38,7 @@ pub fn bundled_speech_8k() -> CliResult<Vec<f32>> {
 /// Reads speech for the replay from `path`: mono, any supported rate (resampled to 8 kHz).
 fn read_speech_8k(path: &Path) -> CliResult<Vec<f32>> {
     let audio = read_input(path, None, 8000)?;
-    if audio.channels != 1 {
-        return Err(CliError::bad_input(format!(
-            "{}: has {} channels; voxline jitter needs mono speech (convert it first, e.g. \
-             voxline resample --downmix --rate 8000 {} mono.wav)",
-            path.display(),
-            audio.channels,
-            path.display()
-        )));
-    }
+    require_mono_input(path, &audio, "jitter", "mono speech", 8000)?;
     let rate = SampleRate::from_hz(audio.sample_rate)
         .map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
     let pcm = audio.to_f32();

@@ -15,7 +15,9 @@
 
 use crate::cmd::netsim::check_packet_ms;
 use crate::error::{CliError, CliResult};
-use crate::files::{check_writable, container_of, read_input, write_atomic, Container};
+use crate::files::{
+    check_writable, container_of, read_input, require_mono_input, write_atomic, Container,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use voxline_core::{Latency, SampleRate};
@@ -214,16 +216,7 @@ fn conceal_file(
         )));
     }
     let audio = read_input(input, None, 8000)?;
-    if audio.channels != 1 {
-        return Err(CliError::bad_input(format!(
-            "{}: has {} channels; voxline plc needs mono audio (convert it first, e.g. voxline \
-             resample --downmix --rate {} {} mono.wav)",
-            input.display(),
-            audio.channels,
-            audio.sample_rate,
-            input.display()
-        )));
-    }
+    require_mono_input(input, &audio, "plc", "mono audio", audio.sample_rate)?;
     let rate = plc_rate(input, audio.sample_rate)?;
     let pcm = audio.to_f32();
 
