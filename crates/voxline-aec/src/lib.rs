@@ -1,0 +1,1 @@
+//! Acoustic echo canceller (work in progress).

@@ -1,0 +1,1 @@
+//! Noise suppressor (work in progress).
