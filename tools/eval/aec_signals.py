@@ -373,6 +373,12 @@ def crossfade(a: np.ndarray, b: np.ndarray, at: int, rate: int) -> np.ndarray:
     return (1 - w) * a + w * b
 
 
+def _headroom(x: np.ndarray) -> float:
+    """1.0, or the gain that brings a peak beyond 16-bit full scale to -1 dBFS."""
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    return 1.0 if peak * 32768.0 <= 32767.0 else db_to_amp(-1.0) / peak
+
+
 def _ranges(mask: np.ndarray) -> list[list[int]]:
     """[start, end) runs of True in a boolean sample mask."""
     d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
@@ -474,6 +480,13 @@ def generate(spec: Spec, out_dir: Path, all_files: bool = True) -> dict:
     bg = noise(n, spec.noise_color, rng) * db_to_amp(spec.noise_dbfs)
 
     # quantize each component; the mic is their exact integer sum
+    # headroom: a signal that would clip in 16 bits (speech with a high crest factor at a
+    # high active level) is scaled to a -1 dBFS peak instead; echo and near together, so their
+    # ratio stays. The gains applied (dB, 0 = none) are in the labels.
+    far_gain = _headroom(far)
+    far = far * far_gain
+    mic_gain = _headroom(echo + near + bg)
+    echo, near = echo * mic_gain, near * mic_gain
     far_q, echo_q, near_q, noise_q = (quantize(s) for s in (far, echo, near, bg))
     mic_q = echo_q + near_q + noise_q
     if mic_q.max() > 32767 or mic_q.min() < -32768:
@@ -532,6 +545,8 @@ def generate(spec: Spec, out_dir: Path, all_files: bool = True) -> dict:
         "levels_dbfs": {"far_active": lvl_db(f_lvl), "echo_active": lvl_db(e_lvl), "near_active": lvl_db(n_lvl),
                          "noise_rms": lvl_db(float(np.sqrt(np.mean((noise_q / 32768.0) ** 2)))),
                          "echo_to_near_db": round(20 * math.log10(e_lvl / n_lvl), 2) if e_lvl > 0 and n_lvl > 0 else None},
+        "headroom_gain_db": {"far": round(20 * math.log10(far_gain), 2),
+                             "echo_and_near": round(20 * math.log10(mic_gain), 2)},
         "loudspeaker": {"clip": spec.clip, "clip_db": spec.clip_db if spec.clip != "none" else None, "fraction_beyond_threshold": round(clip_frac, 5)},
         # design stretches (sample ranges [start, end)): where the far talker's / near
         # talker's speech track is placed (pauses inside a talker's speech included)

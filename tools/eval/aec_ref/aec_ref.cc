@@ -174,6 +174,11 @@ class WebRtc : public Canceller {
     }
     apm_.reset(webrtc::AudioProcessing::Create(config));
     if (!apm_) die("AudioProcessing::Create failed");
+    // the int16 interface needs capture, output and render at the same rate from the start
+    // (the default capture rate is 16 kHz, which would reject 8 kHz render frames)
+    check(apm_->Initialize(rate, rate, rate, webrtc::AudioProcessing::kMono,
+                           webrtc::AudioProcessing::kMono, webrtc::AudioProcessing::kMono),
+          "Initialize");
     apm_->high_pass_filter()->Enable(false);
     apm_->noise_suppression()->Enable(false);
     apm_->gain_control()->Enable(false);
