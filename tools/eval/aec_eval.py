@@ -458,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if a.out_dir is None:
             shutil.rmtree(work, ignore_errors=True)
-    if a.check and "voxline" in systems and failures:
+    if a.check and ("voxline" not in systems or failures):
+        if "voxline" not in systems:
+            print("--check: voxline was not evaluated", file=sys.stderr)
         return 1
     return 0
 
