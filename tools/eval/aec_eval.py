@@ -444,14 +444,15 @@ def main(argv: list[str] | None = None) -> int:
             sp = speed(ref, work, a.speed_seconds, a.speed_passes, [s for s in REF_SYSTEMS])
             result["speed"] = sp
             print(f"\n## Reference speed: microseconds per 10 ms frame ({TAIL_MS} ms tail where the algorithm allows; "
-                  f"median of {a.speed_passes} passes over {a.speed_seconds:g} s)\n")
+                  f"median (min) of {a.speed_passes} passes over {a.speed_seconds:g} s; load average {os.getloadavg()[0]:.1f})\n")
             print("| system | 8 kHz | 16 kHz | 48 kHz |")
             print("|---|---|---|---|")
             for s in REF_SYSTEMS:
                 cells = []
                 for rate in (8000, 16000, 48000):
                     r = next((x for x in sp if x["algo"] == s and x["rate"] == rate), None)
-                    cells.append(fmt(r and r["us_per_frame_median"], 1) if r and r["us_per_frame_median"] is not None else "n/a")
+                    cells.append(f"{r['us_per_frame_median']:.1f} ({r['us_per_frame_min']:.1f})"
+                                 if r and r["us_per_frame_median"] is not None else "n/a")
                 print(f"| {s} | " + " | ".join(cells) + " |")
         if a.json:
             a.json.write_text(json.dumps(result, indent=1) + "\n")
