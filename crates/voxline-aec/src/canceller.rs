@@ -1,0 +1,770 @@
+//! The echo canceller: render queue, delay estimation, main and shadow adaptive filters,
+//! filter management and the residual-echo suppressor, wired together per 10 ms frame.
+
+use crate::delay::DelayEstimator;
+use crate::fft::{RealFft, Spectrum};
+use crate::filter::{PartitionedFilter, RenderSpectra};
+use crate::suppressor::{ResidualEchoSuppressor, SuppressorParams};
+use voxline_core::{Error, Latency, Result, SampleRate};
+
+/// Settings of an [`EchoCanceller`], validated by [`EchoCanceller::new`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EchoCancellerConfig {
+    /// Rate of both the render and the capture signal: 8, 16, 32 or 48 kHz.
+    pub sample_rate: SampleRate,
+    /// Length of the echo tail the linear filter models after the bulk delay, 20 to 1000 ms.
+    pub tail_ms: u32,
+    /// Largest bulk delay between render and capture that is searched, 0 to 2000 ms.
+    pub max_delay_ms: u32,
+    /// Remove the residual (non-linear, not yet learnt) echo after the linear filter.
+    pub residual_suppression: bool,
+    /// Deepest attenuation of the residual-echo suppressor, 10 to 80 dB.
+    pub max_suppression_db: f32,
+    /// Fill suppressed bands with comfort noise at the background level.
+    pub comfort_noise: bool,
+}
+
+impl EchoCancellerConfig {
+    /// The defaults for `sample_rate`: 250 ms tail, delays up to 1 s, suppression to 60 dB
+    /// with comfort noise.
+    pub fn new(sample_rate: SampleRate) -> Self {
+        Self {
+            sample_rate,
+            tail_ms: 250,
+            max_delay_ms: 1000,
+            residual_suppression: true,
+            max_suppression_db: 60.0,
+            comfort_noise: true,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.sample_rate == SampleRate::Hz44100 {
+            return Err(Error::InvalidConfig(
+                "the echo canceller runs at 8, 16, 32 or 48 kHz; resample 44.1 kHz audio to 48 kHz first"
+                    .into(),
+            ));
+        }
+        if !(20..=1000).contains(&self.tail_ms) {
+            return Err(Error::InvalidConfig(format!(
+                "echo tail {} ms is outside 20..=1000 ms",
+                self.tail_ms
+            )));
+        }
+        if self.max_delay_ms > 2000 {
+            return Err(Error::InvalidConfig(format!(
+                "maximum echo delay {} ms is above 2000 ms",
+                self.max_delay_ms
+            )));
+        }
+        if !(10.0..=80.0).contains(&self.max_suppression_db) {
+            return Err(Error::InvalidConfig(format!(
+                "maximum suppression {} dB is outside 10..=80 dB",
+                self.max_suppression_db
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What the canceller has measured and done so far, for statistics and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EchoCancellerStats {
+    /// Frames processed.
+    pub frames: u64,
+    /// Estimated bulk delay from render to capture, once found, in milliseconds.
+    pub delay_ms: Option<f32>,
+    /// How many times the delay estimate jumped to a new value.
+    pub delay_changes: u64,
+    /// Echo return loss enhancement of the whole canceller (microphone over output energy,
+    /// recursively averaged over frames where the far end is active), in dB.
+    pub erle_db: f32,
+    /// The same for the linear filter alone (microphone over the filter's error).
+    pub linear_erle_db: f32,
+    /// Mean residual-echo suppressor gain of the last frame, in dB (0 = nothing removed).
+    pub suppression_db: f32,
+    /// Estimated clock drift between render and capture, in parts per million (positive: the
+    /// echo arrives later and later).
+    pub drift_ppm: f32,
+    /// Times the main filter was replaced by the faster shadow filter (echo path changes).
+    pub main_from_shadow: u64,
+    /// Times the shadow filter was reset to the main filter (it diverged in double talk).
+    pub shadow_from_main: u64,
+    /// Capture frames that found no render frame waiting (render treated as silence).
+    pub render_underruns: u64,
+    /// Render frames dropped because more than the queue's capacity were waiting.
+    pub render_overruns: u64,
+    /// NaN or infinite input samples replaced by silence.
+    pub non_finite_samples: u64,
+}
+
+/// Render frames that may wait for their capture frame (320 ms).
+const RENDER_QUEUE_FRAMES: usize = 32;
+/// Where the echo's main peak is kept inside the filter window, from its start.
+const HEADROOM_MS: usize = 15;
+/// Partitions re-constrained per frame and filter.
+const CONSTRAINED_PER_FRAME: usize = 2;
+/// Step of the shadow (fast, unprotected) NLMS filter.
+const SHADOW_STEP: f32 = 1.0;
+/// Largest step of the main filter.
+const MAIN_STEP: f32 = 0.9;
+/// Leakage below which the main filter counts as converged (-10 dB): the delay estimate may
+/// then not move the filter window by more than one block.
+const CONVERGED_LEAKAGE: f32 = 0.1;
+/// Averaging rate of the leakage regression per frame (when the echo dominates the error).
+const LEAKAGE_RATE: f32 = 0.05;
+/// Smallest leakage: the filter is never assumed better than -30 dB.
+const MIN_LEAKAGE: f32 = 1e-3;
+/// Per-frame forgetting factor of the drift fit (time constant 10 s).
+const DRIFT_FORGET: f64 = 0.999;
+/// Largest clock drift followed (1000 ppm).
+const MAX_DRIFT: f32 = 1e-3;
+/// Mean render power (per sample) above which the far end counts as active (-70 dBFS).
+const RENDER_ACTIVE: f32 = 1e-7;
+
+/// Acoustic echo canceller: removes the far-end signal (render) that the microphone
+/// (capture) picks up from the loudspeaker, 10 ms at a time, with no added latency.
+///
+/// Feed each render frame with [`analyze_render`](Self::analyze_render) as it goes to the
+/// loudspeaker and each capture frame with [`process_capture`](Self::process_capture), or both
+/// together with [`process`](Self::process). The bulk delay between them (0 to
+/// `max_delay_ms`) is found automatically; the signals need not be aligned.
+pub struct EchoCanceller {
+    config: EchoCancellerConfig,
+    block: usize,
+    bins: usize,
+    partitions: usize,
+    headroom: usize,
+    fft: RealFft,
+    render_queue: Vec<f32>,
+    queue_read: usize,
+    queue_len: usize,
+    render_started: bool,
+    render_prev: Vec<f32>,
+    render: Vec<f32>,
+    capture: Vec<f32>,
+    window: Vec<f32>,
+    time: Vec<f32>,
+    spec: Spectrum,
+    render_spectra: RenderSpectra,
+    delay: DelayEstimator,
+    delay_blocks: usize,
+    main: PartitionedFilter,
+    shadow: PartitionedFilter,
+    echo_main: Vec<f32>,
+    echo_shadow: Vec<f32>,
+    error_main: Vec<f32>,
+    error_shadow: Vec<f32>,
+    error_spec: Spectrum,
+    step_spec: Spectrum,
+    render_power: Vec<f32>,
+    weighted_power: Vec<f32>,
+    weights: Vec<f32>,
+    echo_spec: Spectrum,
+    echo_power: Vec<f32>,
+    error_power: Vec<f32>,
+    echo_power_avg: Vec<f32>,
+    error_power_avg: Vec<f32>,
+    leak_cross: f32,
+    leak_auto: f32,
+    /// Leakage: the fraction of the main filter's echo estimate power that is still left as
+    /// residual echo (Valin 2007).
+    leakage: f32,
+    misalign_power: Vec<f32>,
+    no_echo: Vec<f32>,
+    shadow_better_frames: u32,
+    /// Exponentially weighted least-squares fit of the delay estimate against time (frames):
+    /// sums of 1, t, t^2, d and t*d. Its slope is the clock drift.
+    drift_fit: [f64; 5],
+    drift_frame: u64,
+    drift_changes: u64,
+    /// Estimated clock drift: how many samples per sample the echo path moves later.
+    drift: f32,
+    /// Drift shift not yet applied to the filters, in samples.
+    drift_pending: f32,
+    debug: bool,
+    shadow_step: f32,
+    debug_main_only: bool,
+    main_diverged_frames: u32,
+    suppressor: ResidualEchoSuppressor,
+    erle_mic: f32,
+    erle_out: f32,
+    erle_linear: f32,
+    stats: EchoCancellerStats,
+}
+
+impl std::fmt::Debug for EchoCanceller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EchoCanceller")
+            .field("config", &self.config)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EchoCanceller {
+    /// Builds a canceller; all buffers are allocated here, none per frame.
+    pub fn new(config: EchoCancellerConfig) -> Result<Self> {
+        config.validate()?;
+        let rate = config.sample_rate.hz() as usize;
+        let block = config.sample_rate.samples_per_10ms();
+        let bins = block + 1;
+        let headroom = rate * HEADROOM_MS / 1000;
+        // The direct path sits 10..35 ms into the window (with hysteresis), then the tail.
+        let partitions = (config.tail_ms as usize + HEADROOM_MS + 20).div_ceil(10);
+        let max_delay_blocks = (config.max_delay_ms as usize).div_ceil(10) + 1;
+        let fft = RealFft::new(2 * block);
+        let min_gain = 10f32.powf(-config.max_suppression_db / 20.0);
+        Ok(Self {
+            config,
+            block,
+            bins,
+            partitions,
+            headroom,
+            fft,
+            render_queue: vec![0.0; RENDER_QUEUE_FRAMES * block],
+            queue_read: 0,
+            queue_len: 0,
+            render_started: false,
+            render_prev: vec![0.0; block],
+            render: vec![0.0; block],
+            capture: vec![0.0; block],
+            window: vec![0.0; 2 * block],
+            time: vec![0.0; 2 * block],
+            spec: Spectrum::zeros(bins),
+            render_spectra: RenderSpectra::new(bins, max_delay_blocks + partitions + 1),
+            delay: DelayEstimator::new(rate, config.max_delay_ms as usize),
+            delay_blocks: 0,
+            main: PartitionedFilter::new(bins, partitions),
+            shadow: PartitionedFilter::new(bins, partitions),
+            echo_main: vec![0.0; block],
+            echo_shadow: vec![0.0; block],
+            error_main: vec![0.0; block],
+            error_shadow: vec![0.0; block],
+            error_spec: Spectrum::zeros(bins),
+            step_spec: Spectrum::zeros(bins),
+            render_power: vec![0.0; bins],
+            weighted_power: vec![0.0; bins],
+            weights: vec![1.0; partitions],
+            echo_spec: Spectrum::zeros(bins),
+            echo_power: vec![0.0; bins],
+            error_power: vec![0.0; bins],
+            echo_power_avg: vec![0.0; bins],
+            error_power_avg: vec![0.0; bins],
+            leak_cross: 0.0,
+            leak_auto: 0.0,
+            leakage: 1.0,
+            misalign_power: vec![0.0; bins],
+            no_echo: vec![0.0; block],
+            shadow_better_frames: 0,
+            drift_fit: [0.0; 5],
+            drift_frame: 0,
+            drift_changes: 0,
+            drift: 0.0,
+            drift_pending: 0.0,
+            debug: std::env::var("VOXLINE_AEC_DEBUG").is_ok(),
+            shadow_step: tuning("VOXLINE_AEC_SHADOW_STEP", SHADOW_STEP),
+            debug_main_only: std::env::var("VOXLINE_AEC_MAIN_ONLY").is_ok(),
+            main_diverged_frames: 0,
+            suppressor: ResidualEchoSuppressor::new(
+                rate,
+                SuppressorParams {
+                    min_gain,
+                    comfort_noise: config.comfort_noise,
+                    ratio_weight: tuning("VOXLINE_AEC_RATIO", 2.0),
+                    misalignment_weight: tuning("VOXLINE_AEC_MISALIGN", 0.5),
+                },
+            ),
+            erle_mic: 0.0,
+            erle_out: 0.0,
+            erle_linear: 0.0,
+            stats: EchoCancellerStats::default(),
+        })
+    }
+
+    /// The configuration this canceller was built with.
+    pub fn config(&self) -> &EchoCancellerConfig {
+        &self.config
+    }
+
+    /// Samples per frame (10 ms at the configured rate).
+    pub fn frame_len(&self) -> usize {
+        self.block
+    }
+
+    /// Statistics so far.
+    pub fn stats(&self) -> EchoCancellerStats {
+        self.stats
+    }
+
+    /// Forgets the learnt echo path, delay and noise level (for example after a device
+    /// change); the configuration is kept.
+    pub fn reset(&mut self) {
+        self.queue_len = 0;
+        self.queue_read = 0;
+        self.render_started = false;
+        self.render_prev.fill(0.0);
+        self.render_spectra.clear();
+        self.delay.reset();
+        self.delay_blocks = 0;
+        self.main.reset();
+        self.shadow.reset();
+        self.echo_power_avg.fill(0.0);
+        self.error_power_avg.fill(0.0);
+        self.leak_cross = 0.0;
+        self.leak_auto = 0.0;
+        self.leakage = 1.0;
+        self.shadow_better_frames = 0;
+        self.main_diverged_frames = 0;
+        self.drift_fit = [0.0; 5];
+        self.drift_frame = 0;
+        self.drift_changes = 0;
+        self.drift = 0.0;
+        self.drift_pending = 0.0;
+        self.suppressor.reset();
+        self.erle_mic = 0.0;
+        self.erle_out = 0.0;
+        self.erle_linear = 0.0;
+        self.stats = EchoCancellerStats::default();
+    }
+
+    fn check_len(&self, len: usize) -> Result<()> {
+        if len == self.block {
+            Ok(())
+        } else {
+            Err(Error::FrameLength {
+                expected: self.block,
+                actual: len,
+            })
+        }
+    }
+
+    /// Queues one 10 ms far-end frame, as it is sent to the loudspeaker.
+    pub fn analyze_render(&mut self, render: &[f32]) -> Result<()> {
+        self.check_len(render.len())?;
+        if self.queue_len == RENDER_QUEUE_FRAMES {
+            self.queue_read = (self.queue_read + 1) % RENDER_QUEUE_FRAMES;
+            self.queue_len -= 1;
+            self.stats.render_overruns += 1;
+        }
+        let slot = (self.queue_read + self.queue_len) % RENDER_QUEUE_FRAMES;
+        let dst = &mut self.render_queue[slot * self.block..(slot + 1) * self.block];
+        for (d, &s) in dst.iter_mut().zip(render) {
+            if !s.is_finite() {
+                self.stats.non_finite_samples += 1;
+            }
+            *d = voxline_core::sanitize(s);
+        }
+        self.queue_len += 1;
+        self.render_started = true;
+        Ok(())
+    }
+
+    /// Feeds a render frame and a capture frame together and writes the echo-free capture
+    /// frame into `out`.
+    pub fn process(&mut self, render: &[f32], capture: &[f32], out: &mut [f32]) -> Result<()> {
+        self.analyze_render(render)?;
+        self.process_capture(capture, out)
+    }
+
+    /// Removes the echo from one 10 ms microphone frame, writing the result into `out`.
+    pub fn process_capture(&mut self, capture: &[f32], out: &mut [f32]) -> Result<()> {
+        self.check_len(capture.len())?;
+        self.check_len(out.len())?;
+        let b = self.block;
+        for (d, &s) in self.capture.iter_mut().zip(capture) {
+            if !s.is_finite() {
+                self.stats.non_finite_samples += 1;
+            }
+            *d = voxline_core::sanitize(s);
+        }
+        self.next_render_frame();
+
+        // Render spectrum of [previous, current] block.
+        self.window[..b].copy_from_slice(&self.render_prev);
+        self.window[b..].copy_from_slice(&self.render);
+        self.render_prev.copy_from_slice(&self.render);
+        self.fft.forward(&self.window, &mut self.spec);
+        self.render_spectra.push(&self.spec);
+
+        if self.delay.process(&self.render, &self.capture) {
+            self.follow_delay();
+        }
+        let d = self.delay_blocks;
+        let p = self.partitions;
+
+        // Echo estimates and errors of both filters.
+        Self::estimate(
+            &self.main,
+            &self.render_spectra,
+            d,
+            &mut self.fft,
+            &mut self.spec,
+            &mut self.time,
+            &mut self.echo_main,
+        );
+        Self::estimate(
+            &self.shadow,
+            &self.render_spectra,
+            d,
+            &mut self.fft,
+            &mut self.spec,
+            &mut self.time,
+            &mut self.echo_shadow,
+        );
+        let mut mic_energy = 0.0;
+        let mut main_energy = 0.0;
+        let mut shadow_energy = 0.0;
+        let mut saturated = false;
+        for i in 0..b {
+            let y = self.capture[i];
+            saturated |= y.abs() >= 0.999;
+            self.error_main[i] = y - self.echo_main[i];
+            self.error_shadow[i] = y - self.echo_shadow[i];
+            mic_energy += y * y;
+            main_energy += self.error_main[i] * self.error_main[i];
+            shadow_energy += self.error_shadow[i] * self.error_shadow[i];
+        }
+
+        self.render_spectra.power_sum(d, p, &mut self.render_power);
+        let render_total: f32 = self.render_power.iter().sum();
+        let render_mean_square = render_total / (p * 2 * b * b) as f32;
+        let far_active = render_mean_square > RENDER_ACTIVE;
+
+        // Spectra of the main filter's echo estimate and error (one block, zero-padded), the
+        // leakage estimate, and from it the residual echo left by the main filter per bin.
+        self.window[..b].fill(0.0);
+        self.window[b..].copy_from_slice(&self.echo_main);
+        self.fft.forward(&self.window, &mut self.echo_spec);
+        self.echo_spec.power_into(&mut self.echo_power);
+        self.window[b..].copy_from_slice(&self.error_main);
+        self.fft.forward(&self.window, &mut self.error_spec);
+        self.error_spec.power_into(&mut self.error_power);
+        if far_active {
+            self.update_leakage();
+        }
+        for f in 0..self.bins {
+            self.misalign_power[f] = self.leakage * self.echo_power[f];
+        }
+
+        // Output of the linear stage: the better filter, or the microphone itself when both
+        // would add energy (a filter that has just been shifted or has diverged).
+        let use_shadow = shadow_energy < main_energy && !self.debug_main_only;
+        let best_energy = main_energy.min(shadow_energy);
+        let (linear_out, echo_est): (&[f32], &[f32]) = if best_energy > mic_energy {
+            (&self.capture, &self.no_echo)
+        } else if use_shadow {
+            (&self.error_shadow, &self.echo_shadow)
+        } else {
+            (&self.error_main, &self.echo_main)
+        };
+
+        if self.config.residual_suppression {
+            let report = self.suppressor.process(
+                linear_out,
+                echo_est,
+                &self.misalign_power,
+                far_active,
+                out,
+            );
+            self.stats.suppression_db = report.mean_gain_db;
+        } else {
+            out.copy_from_slice(linear_out);
+        }
+        let linear_energy = best_energy.min(mic_energy);
+
+        // Never louder than the microphone (comfort noise and filter transients included):
+        // cap the frame at +1 dB over the input.
+        let mut out_energy: f32 = out.iter().map(|v| v * v).sum();
+        let cap = 1.25 * mic_energy + 1e-9 * b as f32;
+        if out_energy > cap {
+            let g = (cap / out_energy).sqrt();
+            for v in out.iter_mut() {
+                *v *= g;
+            }
+            out_energy = cap;
+        }
+
+        if self.debug {
+            let exp: f32 = self.misalign_power.iter().sum();
+            let near = self.leakage;
+            eprintln!(
+                "{:.2} mic {:.1} main {:.1} shadow {:.1} exp {:.1} leak {:.1} far {}",
+                self.stats.frames as f32 / 100.0,
+                10.0 * (mic_energy + 1e-12).log10(),
+                10.0 * (main_energy + 1e-12).log10(),
+                10.0 * (shadow_energy + 1e-12).log10(),
+                10.0 * (exp / b as f32 + 1e-12).log10(),
+                10.0 * near.log10(),
+                far_active
+            );
+        }
+        if far_active && !saturated {
+            self.adapt(mic_energy, main_energy, shadow_energy);
+        }
+        self.track_drift();
+        self.main.sanitize();
+        self.shadow.sanitize();
+
+        if far_active {
+            self.erle_mic = 0.98 * self.erle_mic + mic_energy;
+            self.erle_out = 0.98 * self.erle_out + out_energy;
+            self.erle_linear = 0.98 * self.erle_linear + linear_energy;
+            let floor = 1e-12;
+            self.stats.erle_db = 10.0 * ((self.erle_mic + floor) / (self.erle_out + floor)).log10();
+            self.stats.linear_erle_db =
+                10.0 * ((self.erle_mic + floor) / (self.erle_linear + floor)).log10();
+        }
+        self.stats.frames += 1;
+        self.stats.delay_ms = self
+            .delay
+            .delay_samples()
+            .map(|s| s as f32 * 1000.0 / self.config.sample_rate.hz() as f32);
+        self.stats.delay_changes = self.delay.changes();
+        Ok(())
+    }
+
+    /// Takes the oldest queued render frame, or silence when none is waiting.
+    fn next_render_frame(&mut self) {
+        let b = self.block;
+        if self.queue_len == 0 {
+            self.render.fill(0.0);
+            if self.render_started {
+                self.stats.render_underruns += 1;
+            }
+            return;
+        }
+        let slot = self.queue_read;
+        self.render
+            .copy_from_slice(&self.render_queue[slot * b..(slot + 1) * b]);
+        self.queue_read = (self.queue_read + 1) % RENDER_QUEUE_FRAMES;
+        self.queue_len -= 1;
+    }
+
+    /// Moves the filter window to a new delay estimate, shifting what the filters have learnt
+    /// along with it (a pure delay change keeps the room's response).
+    fn follow_delay(&mut self) {
+        let Some(delay) = self.delay.delay_samples() else {
+            return;
+        };
+        let b = self.block;
+        let current_start = self.delay_blocks * b;
+        // Keep the window while the main peak stays 10..35 ms into it.
+        let offset = delay as isize - current_start as isize;
+        let low = self.headroom as isize - (b / 2) as isize;
+        let high = (self.headroom + 3 * b / 2) as isize;
+        if (low..=high).contains(&offset)
+            || (self.delay_blocks == 0 && offset >= 0 && offset <= high)
+        {
+            return;
+        }
+        let new_blocks = delay.saturating_sub(self.headroom) / b;
+        let shift = new_blocks as isize - self.delay_blocks as isize;
+        // A filter that still models the echo (low leakage, which double talk does not raise)
+        // is evidence against a jump: near-end speech or a periodic far end can fool the
+        // correlation for a moment, and throwing a converged filter away is costly. After a
+        // real jump the filter's estimate stops matching and the leakage rises to about 1.
+        // One-block moves (clock drift) always follow.
+        if shift.abs() > 1 && self.leakage < CONVERGED_LEAKAGE {
+            return;
+        }
+        if shift != 0 {
+            self.main.shift(shift);
+            self.shadow.shift(shift);
+            self.delay_blocks = new_blocks;
+        }
+    }
+
+    /// Follows clock drift between render and capture. The drift is the slope of the delay
+    /// estimate over time (a least-squares fit over the last ~10 s, at the delay estimator's
+    /// 0.25 ms resolution); it is applied to both filters continuously as a fractional delay
+    /// (phase rotation), so they need not re-learn a sliding echo path.
+    fn track_drift(&mut self) {
+        let b = self.block as f32;
+        self.drift_pending += self.drift * b;
+        if self.drift_pending.abs() >= 0.05 {
+            self.main.delay_by(self.drift_pending);
+            self.shadow.delay_by(self.drift_pending);
+            self.drift_pending = 0.0;
+        }
+        let Some(delay) = self.delay.delay_samples() else {
+            return;
+        };
+        if self.delay.changes() != self.drift_changes {
+            // The delay jumped (not a drift step): start the fit again.
+            self.drift_changes = self.delay.changes();
+            self.drift_fit = [0.0; 5];
+        }
+        self.drift_frame += 1;
+        let t = self.drift_frame as f64;
+        let d = delay as f64;
+        let f = &mut self.drift_fit;
+        for v in f.iter_mut() {
+            *v *= DRIFT_FORGET;
+        }
+        f[0] += 1.0;
+        f[1] += t;
+        f[2] += t * t;
+        f[3] += d;
+        f[4] += t * d;
+        // Weight of the fit equivalent to about 3 s of frames before trusting it.
+        if f[0] < 300.0 {
+            return;
+        }
+        let det = f[0] * f[2] - f[1] * f[1];
+        if det <= 0.0 {
+            return;
+        }
+        let slope = (f[0] * f[4] - f[1] * f[3]) / det; // samples per frame
+        self.drift = ((slope / f64::from(b)) as f32).clamp(-MAX_DRIFT, MAX_DRIFT);
+        self.stats.drift_ppm = self.drift * 1e6;
+    }
+
+    /// Updates the leakage estimate: the regression of the error power's fluctuations on the
+    /// echo estimate's, summed over bins (Valin 2007). Near-end speech is uncorrelated with the
+    /// echo estimate, so it adds variance but no bias; the averaging slows down when the error
+    /// is much louder than the echo estimate (double talk).
+    fn update_leakage(&mut self) {
+        let mut cross = 0.0;
+        let mut auto = 0.0;
+        let mut echo_total = 0.0;
+        let mut error_total = 0.0;
+        for f in 0..self.bins {
+            let (y, e) = (self.echo_power[f], self.error_power[f]);
+            self.echo_power_avg[f] = 0.95 * self.echo_power_avg[f] + 0.05 * y;
+            self.error_power_avg[f] = 0.95 * self.error_power_avg[f] + 0.05 * e;
+            let dy = y - self.echo_power_avg[f];
+            let de = e - self.error_power_avg[f];
+            cross += dy * de;
+            auto += dy * dy;
+            echo_total += y;
+            error_total += e;
+        }
+        let rate = LEAKAGE_RATE * (echo_total / (error_total + 1e-20)).min(1.0);
+        self.leak_cross = (1.0 - rate) * self.leak_cross + rate * cross;
+        self.leak_auto = (1.0 - rate) * self.leak_auto + rate * auto;
+        if self.leak_auto > 1e-20 {
+            self.leakage = (self.leak_cross / self.leak_auto).clamp(MIN_LEAKAGE, 1.0);
+        }
+    }
+
+    /// Echo estimate of `filter` for the current block (time domain, `B` samples).
+    fn estimate(
+        filter: &PartitionedFilter,
+        render: &RenderSpectra,
+        delay: usize,
+        fft: &mut RealFft,
+        spec: &mut Spectrum,
+        time: &mut [f32],
+        out: &mut [f32],
+    ) {
+        filter.filter(render, delay, spec);
+        fft.inverse(spec, time);
+        let b = out.len();
+        let scale = 1.0 / (2 * b) as f32;
+        for (o, t) in out.iter_mut().zip(&time[b..]) {
+            *o = t * scale;
+        }
+    }
+
+    /// Updates both filters from this block's errors and manages the pair.
+    fn adapt(&mut self, mic_energy: f32, main_energy: f32, shadow_energy: f32) {
+        let b = self.block;
+        let p = self.partitions;
+        let d = self.delay_blocks;
+        let regularisation = (p * 2 * b * b) as f32 * 1e-6 / self.bins as f32;
+        let error_floor = b as f32 * 1e-10;
+
+        // Main filter: NLMS whose per-bin step is the residual echo over the error power
+        // (Valin 2007): the share of the error the filter can still learn from. Near-end
+        // speech or noise in the error lowers it, so double talk slows the main filter
+        // instead of wrecking it. (`error_spec` holds the main filter's error spectrum.)
+        self.main.proportionate_weights(&mut self.weights);
+        PartitionedFilter::weighted_power(
+            &self.render_spectra,
+            d,
+            &self.weights,
+            &mut self.weighted_power,
+        );
+        for f in 0..self.bins {
+            let rate = (self.leakage * self.echo_power[f] / (self.error_power[f] + error_floor))
+                .min(MAIN_STEP);
+            let step = rate / (self.weighted_power[f] + regularisation);
+            self.step_spec.re[f] = step * self.error_spec.re[f];
+            self.step_spec.im[f] = step * self.error_spec.im[f];
+        }
+        self.main
+            .adapt(&self.render_spectra, d, &self.step_spec, &self.weights);
+
+        // Shadow filter: plain NLMS with a fixed, fast step (tracks echo path changes).
+        self.shadow.proportionate_weights(&mut self.weights);
+        PartitionedFilter::weighted_power(
+            &self.render_spectra,
+            d,
+            &self.weights,
+            &mut self.weighted_power,
+        );
+        self.window[..b].fill(0.0);
+        self.window[b..].copy_from_slice(&self.error_shadow);
+        self.fft.forward(&self.window, &mut self.error_spec);
+        for f in 0..self.bins {
+            let step = self.shadow_step / (self.weighted_power[f] + regularisation);
+            self.step_spec.re[f] = step * self.error_spec.re[f];
+            self.step_spec.im[f] = step * self.error_spec.im[f];
+        }
+        self.shadow
+            .adapt(&self.render_spectra, d, &self.step_spec, &self.weights);
+
+        let cpf = tuning("VOXLINE_AEC_CPF", CONSTRAINED_PER_FRAME as f32) as usize;
+        self.main
+            .constrain_some(cpf, &mut self.fft, &mut self.spec, &mut self.time);
+        self.shadow
+            .constrain_some(cpf, &mut self.fft, &mut self.spec, &mut self.time);
+
+        // Filter management.
+        if shadow_energy < 0.5 * main_energy && shadow_energy < 0.25 * mic_energy {
+            self.shadow_better_frames += 1;
+        } else {
+            self.shadow_better_frames = 0;
+        }
+        if self.shadow_better_frames >= 3 && !self.debug_main_only {
+            // The echo path changed (or the main filter lags): take the shadow's estimate and
+            // let the main filter adapt quickly again.
+            self.main.copy_from(&self.shadow);
+            self.leakage = self.leakage.max(0.5);
+            self.shadow_better_frames = 0;
+            self.stats.main_from_shadow += 1;
+        } else if shadow_energy > 4.0 * main_energy && shadow_energy > mic_energy {
+            // The shadow diverged (double talk): restart it from the main filter.
+            self.shadow.copy_from(&self.main);
+            self.stats.shadow_from_main += 1;
+        }
+        if main_energy > 4.0 * mic_energy && shadow_energy > mic_energy {
+            self.main_diverged_frames += 1;
+            if self.main_diverged_frames >= 10 {
+                self.main.reset();
+                self.shadow.reset();
+                self.leakage = 1.0;
+                self.main_diverged_frames = 0;
+            }
+        } else {
+            self.main_diverged_frames = 0;
+        }
+    }
+}
+
+impl Latency for EchoCanceller {
+    /// The canceller adds no delay: each output frame is the input frame, cleaned.
+    fn latency_samples(&self) -> usize {
+        0
+    }
+}
+
+/// A tuning constant, overridable through an environment variable while the canceller is being
+/// tuned (read once, at construction).
+fn tuning(name: &str, default: f32) -> f32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -1,0 +1,366 @@
+//! Residual-echo suppression and comfort noise, with no added latency.
+//!
+//! What the linear filter leaves (misadjustment, echo beyond its tail, loudspeaker
+//! non-linearity) is estimated per band from the filter's echo estimate and its expected
+//! misalignment, and removed with a Wiener-like gain; comfort noise at the background level
+//! fills what the gain takes away, so the far end hears a steady noise floor instead of
+//! pumping.
+//!
+//! Applying a spectral gain usually costs an analysis window of delay. Here the band gains are
+//! turned into a short *minimum-phase* FIR filter (real cepstrum, folded), which is applied to
+//! the current block by overlap-save: a causal filter, so the output block needs no future
+//! samples and the suppressor adds no latency. The comfort noise is a continuous white noise
+//! stream shaped the same way.
+
+use crate::fft::{RealFft, Spectrum};
+use voxline_core::Xorshift32;
+
+/// Tunable behaviour of the suppressor.
+pub(crate) struct SuppressorParams {
+    /// Lowest gain, linear.
+    pub(crate) min_gain: f32,
+    /// Whether comfort noise fills suppressed bands.
+    pub(crate) comfort_noise: bool,
+    /// Weight of the tracked residual ratio times the echo estimate in the residual estimate
+    /// (includes the bias correction of the minimum tracker).
+    pub(crate) ratio_weight: f32,
+    /// Weight of the filter's expected misalignment in the residual estimate.
+    pub(crate) misalignment_weight: f32,
+}
+
+/// Per-band residual-echo suppressor with comfort noise.
+pub(crate) struct ResidualEchoSuppressor {
+    block: usize,
+    bands: usize,
+    /// Full-resolution bin -> band.
+    band_of_bin: Vec<usize>,
+    bins_in_band: Vec<f32>,
+    params: SuppressorParams,
+    window: Vec<f32>,
+    fft: RealFft,
+    small_fft: RealFft,
+    work: Vec<f32>,
+    spec: Spectrum,
+    error_spec: Spectrum,
+    gain_response: Spectrum,
+    noise_response: Spectrum,
+    small_spec: Spectrum,
+    cepstrum: Vec<f32>,
+    impulse: Vec<f32>,
+    error_prev: Vec<f32>,
+    echo_prev: Vec<f32>,
+    noise_prev: Vec<f32>,
+    noise_now: Vec<f32>,
+    bin_power: Vec<f32>,
+    error_band: Vec<f32>,
+    echo_band: Vec<f32>,
+    misalign_band: Vec<f32>,
+    ratio_smooth: Vec<f32>,
+    residual_ratio: Vec<f32>,
+    residual_prev: Vec<f32>,
+    noise_floor: Vec<f32>,
+    gain: Vec<f32>,
+    log_mag: Vec<f32>,
+    rng: Xorshift32,
+    frames: u64,
+}
+
+/// Per-frame results the canceller reports.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct SuppressionReport {
+    /// Mean gain over bands, in dB (0 = nothing removed).
+    pub(crate) mean_gain_db: f32,
+}
+
+impl ResidualEchoSuppressor {
+    pub(crate) fn new(rate_hz: usize, params: SuppressorParams) -> Self {
+        let block = rate_hz / 100;
+        let grid = match rate_hz {
+            8000 => 64,
+            16000 | 32000 => 128,
+            _ => 256,
+        };
+        let bands = grid / 2 + 1;
+        let bins = block + 1;
+        let band_of_bin: Vec<usize> = (0..bins)
+            .map(|j| ((j * grid) as f32 / (2 * block) as f32).round() as usize)
+            .map(|b| b.min(bands - 1))
+            .collect();
+        let mut bins_in_band = vec![0.0f32; bands];
+        for &b in &band_of_bin {
+            bins_in_band[b] += 1.0;
+        }
+        // Periodic Hann over the 2B analysis window.
+        let n = 2 * block;
+        let window = (0..n)
+            .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+            .collect();
+        Self {
+            block,
+            bands,
+            band_of_bin,
+            bins_in_band,
+            params,
+            window,
+            fft: RealFft::new(n),
+            small_fft: RealFft::new(grid),
+            work: vec![0.0; n],
+            spec: Spectrum::zeros(bins),
+            error_spec: Spectrum::zeros(bins),
+            gain_response: Spectrum::zeros(bins),
+            noise_response: Spectrum::zeros(bins),
+            small_spec: Spectrum::zeros(bands),
+            cepstrum: vec![0.0; grid],
+            impulse: vec![0.0; grid],
+            error_prev: vec![0.0; block],
+            echo_prev: vec![0.0; block],
+            noise_prev: vec![0.0; block],
+            noise_now: vec![0.0; block],
+            bin_power: vec![0.0; bins],
+            error_band: vec![0.0; bands],
+            echo_band: vec![0.0; bands],
+            misalign_band: vec![0.0; bands],
+            ratio_smooth: vec![1.0; bands],
+            residual_ratio: vec![1.0; bands],
+            residual_prev: vec![0.0; bands],
+            noise_floor: vec![1e-3; bands],
+            gain: vec![1.0; bands],
+            log_mag: vec![0.0; bands],
+            rng: Xorshift32::new(0x5eed_ec40),
+            frames: 0,
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.error_prev.fill(0.0);
+        self.echo_prev.fill(0.0);
+        self.noise_prev.fill(0.0);
+        self.ratio_smooth.fill(1.0);
+        self.residual_ratio.fill(1.0);
+        self.residual_prev.fill(0.0);
+        self.noise_floor.fill(1e-3);
+        self.gain.fill(1.0);
+        self.frames = 0;
+    }
+
+    /// Band powers of `block` (a new B samples following `prev`) through the Hann window.
+    fn band_power(&mut self, prev: &[f32], block: &[f32], out: &mut [f32]) {
+        let b = self.block;
+        for i in 0..b {
+            self.work[i] = prev[i] * self.window[i];
+            self.work[b + i] = block[i] * self.window[b + i];
+        }
+        self.fft.forward(&self.work, &mut self.spec);
+        self.spec.power_into(&mut self.bin_power);
+        out.fill(0.0);
+        for (j, &p) in self.bin_power.iter().enumerate() {
+            out[self.band_of_bin[j]] += p;
+        }
+    }
+
+    /// Suppresses the residual echo in `error` (the linear canceller's output block) and
+    /// writes the result into `out`.
+    ///
+    /// `echo` is the linear echo estimate of this block; `misalign` is the expected power of
+    /// the echo the linear filter has not yet learnt, per full-resolution bin, in the units of
+    /// a rectangular-window FFT of one block (zero-padded to 2B); `far_active` says whether the
+    /// far end is talking (echo is possible at all).
+    pub(crate) fn process(
+        &mut self,
+        error: &[f32],
+        echo: &[f32],
+        misalign: &[f32],
+        far_active: bool,
+        out: &mut [f32],
+    ) -> SuppressionReport {
+        let b = self.block;
+        self.frames += 1;
+        let mut error_band = std::mem::take(&mut self.error_band);
+        let mut echo_band = std::mem::take(&mut self.echo_band);
+        let (ep, ec) = (
+            std::mem::take(&mut self.error_prev),
+            std::mem::take(&mut self.echo_prev),
+        );
+        self.band_power(&ep, error, &mut error_band);
+        self.band_power(&ec, echo, &mut echo_band);
+        self.error_prev = ep;
+        self.echo_prev = ec;
+
+        // Misalignment power, converted from zero-padded rectangular units (B samples) to the
+        // Hann-windowed 2B analysis (sum of window^2 = 0.75 B).
+        self.misalign_band.fill(0.0);
+        for (j, &m) in misalign.iter().enumerate() {
+            self.misalign_band[self.band_of_bin[j]] += 0.75 * m;
+        }
+
+        let tiny = 1e-12 * b as f32;
+        let mut gain_sum_db = 0.0;
+        for k in 0..self.bands {
+            let e = error_band[k] + tiny;
+            let s = echo_band[k];
+            // Background noise: fast down, slow up (about 2 dB/s), following frames that are
+            // not dominated by the estimated echo.
+            let nf = &mut self.noise_floor[k];
+            if e < *nf {
+                *nf = 0.8 * *nf + 0.2 * e;
+            } else if s * self.residual_ratio[k] < 0.5 * e || !far_active {
+                *nf *= 1.0046;
+            }
+            // Residual echo ratio (error over echo estimate): a minimum tracker over frames
+            // where an echo is estimated well above the noise, rising slowly (~2 dB/s) so that
+            // near-end speech in double talk cannot drive it up quickly.
+            if far_active && s > 4.0 * *nf {
+                let q = (e / (s + tiny)).min(4.0);
+                self.ratio_smooth[k] = 0.6 * self.ratio_smooth[k] + 0.4 * q;
+                self.residual_ratio[k] =
+                    (self.residual_ratio[k] * 1.0046).min(self.ratio_smooth[k]);
+            }
+            self.residual_ratio[k] = self.residual_ratio[k].clamp(1e-4, 4.0);
+            // Residual echo: the tracked ratio (with a bias for the tracker's underestimate)
+            // times the echo estimate, or the expected misalignment, whichever is larger, and
+            // never falling faster than the room's reverberation (about -6 dB per 10 ms).
+            let mut r = (self.params.ratio_weight * self.residual_ratio[k] * s)
+                .max(self.params.misalignment_weight * self.misalign_band[k]);
+            r = r.max(0.25 * self.residual_prev[k]);
+            self.residual_prev[k] = r;
+            let g = (1.0 - 2.0 * r / e).clamp(self.params.min_gain, 1.0);
+            self.gain[k] = g;
+        }
+        // Smooth across bands (musical-noise control), never above the unsmoothed maximum.
+        let mut prev = self.gain[0];
+        for k in 0..self.bands {
+            let next = if k + 1 < self.bands {
+                self.gain[k + 1]
+            } else {
+                self.gain[k]
+            };
+            let cur = self.gain[k];
+            self.gain[k] = 0.25 * prev + 0.5 * cur + 0.25 * next;
+            prev = cur;
+        }
+        let mut min_gain: f32 = 1.0;
+        for &g in &self.gain {
+            min_gain = min_gain.min(g);
+            gain_sum_db += 20.0 * g.max(1e-6).log10();
+        }
+        self.error_band = error_band;
+        self.echo_band = echo_band;
+
+        // White noise for the comfort noise stream (continuous across blocks).
+        for v in self.noise_now.iter_mut() {
+            *v = self.rng.next_bipolar();
+        }
+
+        let report = SuppressionReport {
+            mean_gain_db: gain_sum_db / self.bands as f32,
+        };
+        if min_gain >= 0.999 {
+            // Nothing to suppress: pass the block through untouched (bit-exact).
+            out.copy_from_slice(error);
+            self.finish_block(error, echo);
+            return report;
+        }
+
+        // Minimum-phase gain filter, applied by overlap-save to [prev, current].
+        for k in 0..self.bands {
+            self.log_mag[k] = self.gain[k].max(1e-4).ln();
+        }
+        self.min_phase_response(true);
+        let ep = std::mem::take(&mut self.error_prev);
+        self.work[..b].copy_from_slice(&ep);
+        self.work[b..].copy_from_slice(error);
+        self.error_prev = ep;
+        self.fft.forward(&self.work, &mut self.error_spec);
+        for f in 0..=b {
+            let (xr, xi) = (self.error_spec.re[f], self.error_spec.im[f]);
+            let (hr, hi) = (self.gain_response.re[f], self.gain_response.im[f]);
+            self.error_spec.re[f] = xr * hr - xi * hi;
+            self.error_spec.im[f] = xr * hi + xi * hr;
+        }
+
+        if self.params.comfort_noise {
+            // Fill what the gain removes with noise at the background level:
+            // per-bin variance = band power / bins / (0.75 B); uniform noise has variance 1/3.
+            let mut any = false;
+            for k in 0..self.bands {
+                let g = self.gain[k];
+                let c = self.noise_floor[k] * (1.0 - g * g).max(0.0);
+                let var = c / self.bins_in_band[k].max(1.0) / (0.75 * b as f32);
+                let mag = (3.0 * var).sqrt();
+                any |= mag > 1e-7;
+                self.log_mag[k] = mag.max(1e-9).ln();
+            }
+            if any {
+                self.min_phase_response(false);
+                self.work[..b].copy_from_slice(&self.noise_prev);
+                self.work[b..].copy_from_slice(&self.noise_now);
+                self.fft.forward(&self.work, &mut self.spec);
+                for f in 0..=b {
+                    let (xr, xi) = (self.spec.re[f], self.spec.im[f]);
+                    let (hr, hi) = (self.noise_response.re[f], self.noise_response.im[f]);
+                    self.error_spec.re[f] += xr * hr - xi * hi;
+                    self.error_spec.im[f] += xr * hi + xi * hr;
+                }
+            }
+        }
+        self.fft.inverse(&self.error_spec, &mut self.work);
+        let scale = 1.0 / (2 * b) as f32;
+        for (o, w) in out.iter_mut().zip(&self.work[b..]) {
+            *o = w * scale;
+        }
+        self.finish_block(error, echo);
+        report
+    }
+
+    /// Keeps this block's inputs as the previous blocks of the next overlap-save.
+    fn finish_block(&mut self, error: &[f32], echo: &[f32]) {
+        self.error_prev.copy_from_slice(error);
+        self.echo_prev.copy_from_slice(echo);
+        std::mem::swap(&mut self.noise_prev, &mut self.noise_now);
+    }
+
+    /// Turns `log_mag` (natural log of the magnitude on the band grid) into the full-resolution
+    /// response of a minimum-phase FIR of at most grid/2 taps.
+    fn min_phase_response(&mut self, gain: bool) {
+        let grid = self.small_fft.len();
+        let half = grid / 2;
+        self.small_spec.re.copy_from_slice(&self.log_mag);
+        self.small_spec.im.fill(0.0);
+        self.small_fft.inverse(&self.small_spec, &mut self.cepstrum);
+        let inv = 1.0 / grid as f32;
+        // Fold the (even) real cepstrum onto positive quefrencies: the minimum-phase cepstrum.
+        self.cepstrum[0] *= inv;
+        for c in self.cepstrum[1..half].iter_mut() {
+            *c *= 2.0 * inv;
+        }
+        self.cepstrum[half] *= inv;
+        self.cepstrum[half + 1..].fill(0.0);
+        self.small_fft.forward(&self.cepstrum, &mut self.small_spec);
+        for k in 0..self.bands {
+            let m = self.small_spec.re[k].exp();
+            let (s, c) = self.small_spec.im[k].sin_cos();
+            self.small_spec.re[k] = m * c;
+            self.small_spec.im[k] = m * s;
+        }
+        self.small_fft.inverse(&self.small_spec, &mut self.impulse);
+        // Keep the first half (a minimum-phase response has its energy there), with a short
+        // taper so the truncation does not ring.
+        let taper = half / 4;
+        self.work.fill(0.0);
+        for i in 0..half {
+            let w = if i >= half - taper {
+                let t = (half - i) as f32 / taper as f32;
+                0.5 - 0.5 * (std::f32::consts::PI * t).cos()
+            } else {
+                1.0
+            };
+            self.work[i] = self.impulse[i] * inv * w;
+        }
+        let target = if gain {
+            &mut self.gain_response
+        } else {
+            &mut self.noise_response
+        };
+        self.fft.forward(&self.work, target);
+    }
+}
