@@ -1,0 +1,494 @@
+//! The statistical core: noise power tracking, a-priori SNR, speech presence probability and
+//! the spectral gain, for one frame's periodogram at a time.
+//!
+//! * **Noise power** (Gerkmann & Hendriks, "Unbiased MMSE-based noise power estimation with
+//!   low complexity and low tracking delay", IEEE TASLP 2012): the a-posteriori speech
+//!   presence probability with *fixed* priors (P(H1) = 0.5, a-priori SNR under speech 15 dB)
+//!   weighs each bin's periodogram against the previous estimate, `E[|N|^2 | Y] = (1 - p)|Y|^2 +
+//!   p lambda`, which is then smoothed over time. A bin that stayed "speech" for long has its
+//!   probability capped at 0.99 so a rise of the noise level is still followed. Minimum
+//!   statistics (Martin 2001) bound the estimate: between the minimum of the smoothed
+//!   periodogram over the last 1.6 s and 4 times it, so long stretches of speech cannot leak
+//!   into it and an under-estimate cannot stick. The first 100 ms are taken as noise.
+//! * **A-priori SNR** by the decision-directed approach (Ephraim & Malah 1984), with the
+//!   smoothing factor lowered where the current frame clearly holds more energy than the last
+//!   speech estimate explains *and* its 5-bin neighbourhood is well above the noise, so onsets
+//!   are not clipped (the DD estimate lags by one frame) while single noise peaks are ignored.
+//! * **Speech presence** and **gain**: the optimally-modified log-spectral amplitude estimator
+//!   (OM-LSA, Cohen & Berdugo, "Speech enhancement for non-stationary noise environments",
+//!   Signal Processing 2001): the a-priori speech *absence* probability comes from the
+//!   recursively averaged a-priori SNR in a local (3-bin) and a global (+-450 Hz) window and a
+//!   frame-level term; the conditional presence probability `p` then mixes the log-MMSE gain
+//!   `G_H1 = xi / (1 + xi) exp(E1(v) / 2)` with the floor `G_min` geometrically:
+//!   `G = G_H1^p G_min^(1 - p)`. In noise-only regions `p` is near 0 and every bin gets the same
+//!   floor gain, so the residual noise keeps its colour and does not turn into musical tones.
+//! * **Musical-noise control** beyond that: isolated bins cannot raise the presence probability
+//!   on their own (the global window and the frame term must agree), and in frames whose speech
+//!   probability is low (below 0.1) every gain is capped at the floor, the cap opening
+//!   gradually up to a probability of 0.4.
+//! * **Depth by long-term SNR**: the floor follows an estimate of the speech-to-noise ratio
+//!   (speech level from frames judged speech, over the noise estimate): the configured maximum
+//!   attenuation below 25 dB, none above 35 dB, linear in dB between. Noise 35 dB below the
+//!   talker is inaudible in a call; processing it would only alter the speech.
+
+use crate::fastmath::{exp, expint_e1, ln};
+
+/// Floor of the noise power (about -120 dB re full scale): keeps ratios finite on silence.
+const NOISE_FLOOR: f32 = 1e-12;
+/// Fixed a-priori SNR under speech presence of the noise tracker, 15 dB.
+const TRACK_XI_H1: f32 = 31.622_776;
+/// Smoothing of the tracker's presence probability, and the cap applied when it stays high.
+const TRACK_P_AVG: f32 = 0.9;
+const TRACK_P_STUCK: f32 = 0.99;
+/// Minimum statistics: smoothing of the periodogram and the window of 8 sub-windows of
+/// 20 frames (1.6 s) over which its minimum is taken.
+const MINSTAT_SMOOTH: f32 = 0.85;
+const MINSTAT_SUB: usize = 8;
+const MINSTAT_SUBLEN: usize = 20;
+/// Frames at the start taken as noise to initialise the estimate (100 ms).
+const STARTUP_FRAMES: usize = 10;
+/// Range of the frame-level peak of the averaged a-priori SNR: 0 dB to 10 dB.
+const ZETA_PEAK_MIN: f32 = 1.0;
+const ZETA_PEAK_MAX: f32 = 10.0;
+/// Frames whose speech probability exceeds this update the speech level: an upper envelope
+/// of the noise-free frame power that rises with weight `SPEECH_LEVEL_RISE` per frame and
+/// falls with `SPEECH_LEVEL_FALL` (about 2 s).
+const SPEECH_LEVEL_VAD: f32 = 0.6;
+const SPEECH_LEVEL_RISE: f32 = 0.2;
+const SPEECH_LEVEL_FALL: f32 = 0.005;
+/// Band whose mean presence probability is the frame's speech probability.
+const VAD_LOW_HZ: f32 = 200.0;
+const VAD_HIGH_HZ: f32 = 4000.0;
+
+/// The tuning of the estimator (chosen with tools/eval/ns_eval.py; see README).
+#[derive(Clone, Copy, Debug)]
+struct Params {
+    /// Smoothing of the noise estimate per 10 ms frame.
+    track_alpha: f32,
+    /// Safety net against speech leaking into the noise estimate (minimum statistics, Martin
+    /// 2001): the estimate stays between the minimum of the smoothed periodogram over the last
+    /// 1.6 s and this many times it.
+    minstat_ceiling: f32,
+    /// Decision-directed smoothing (steady state) and its value at detected onsets.
+    dd_alpha: f32,
+    dd_alpha_onset: f32,
+    /// Lower bound of the a-priori SNR.
+    xi_min: f32,
+    /// Thresholds of the presence likelihood maps (Cohen's zeta_min, zeta_max).
+    zeta_min: f32,
+    zeta_max: f32,
+    /// Largest a-priori speech absence probability.
+    q_max: f32,
+    /// Half-width of the global averaging window, in Hz.
+    global_half_hz: f32,
+    /// Suppression depth follows the long-term SNR: the full maximum attenuation while the
+    /// noise is within `depth_full_db` of the speech, none once it is `depth_none_db` below
+    /// (nothing audible is left to remove, and every change would only alter the speech).
+    depth_full_db: f32,
+    depth_none_db: f32,
+    /// Recursive averaging of the a-priori SNR for the absence probability.
+    zeta_beta: f32,
+    /// Noise over-estimation factor used in the gain (more suppression of the noise between
+    /// speech components).
+    noise_over: f32,
+    /// Mean of the a-posteriori SNR over 5 bins above which a jump counts as an onset.
+    onset_gamma: f32,
+    /// Frame speech probabilities between which the musical-noise cap opens.
+    cap_lo: f32,
+    cap_hi: f32,
+}
+
+const PARAMS: Params = Params {
+    track_alpha: 0.85,
+    minstat_ceiling: 4.0,
+    dd_alpha: 0.9,
+    dd_alpha_onset: 0.6,
+    xi_min: 0.003_162_3,    // -25 dB
+    zeta_min: 0.1,          // -10 dB
+    zeta_max: 0.316_227_77, // -5 dB
+    q_max: 0.95,
+    global_half_hz: 450.0,
+    depth_full_db: 25.0,
+    depth_none_db: 35.0,
+    zeta_beta: 0.7,
+    noise_over: 1.2,
+    onset_gamma: 2.5,
+    cap_lo: 0.1,
+    cap_hi: 0.4,
+};
+
+/// Presence likelihood from an averaged a-priori SNR: 0 below `self.prm.zeta_min`, 1 above `self.prm.zeta_max`,
+/// log-linear between.
+#[inline]
+fn likelihood(zeta: f32, zmin: f32, zmax: f32) -> f32 {
+    (ln(zeta / zmin) / ln(zmax / zmin)).clamp(0.0, 1.0)
+}
+
+/// Per-bin state and the gains of the last frame.
+pub(crate) struct Estimator {
+    prm: Params,
+    /// Configured maximum attenuation (dB) and the floor gain in use now (with its log).
+    max_attenuation_db: f32,
+    ln_gain_min: f32,
+    gain_min: f32,
+    /// Long-term speech power (noise subtracted) and the SNR it gives, dB.
+    speech_level: f32,
+    snr_db: f32,
+    /// Frames since the first one with any signal (counts up to `STARTUP_FRAMES`).
+    startup: usize,
+    noise: Box<[f32]>,
+    track_p: Box<[f32]>,
+    /// Smoothed periodogram, minimum of the current sub-window and of the last ones.
+    smoothed: Box<[f32]>,
+    sub_min: Box<[f32]>,
+    sub_mins: Box<[[f32; MINSTAT_SUB]]>,
+    window_min: Box<[f32]>,
+    sub_pos: usize,
+    sub_index: usize,
+    /// Speech power estimate of the previous frame, `G_H1^2 |Y|^2`, for the DD approach.
+    speech_prev: Box<[f32]>,
+    zeta: Box<[f32]>,
+    /// Scratch: a-posteriori SNR, a-priori SNR, local-times-global likelihood.
+    gamma: Box<[f32]>,
+    xi: Box<[f32]>,
+    presence: Box<[f32]>,
+    gains: Box<[f32]>,
+    zeta_frame_prev: f32,
+    zeta_peak: f32,
+    global_half: usize,
+    vad_band: (usize, usize),
+    speech_probability: f32,
+}
+
+impl Estimator {
+    pub(crate) fn new(bins: usize, bin_hz: f32, max_attenuation_db: f32) -> Self {
+        let gain_min = 10f32.powf(-max_attenuation_db / 20.0);
+        let hz_to_bin = |hz: f32| ((hz / bin_hz).round() as usize).min(bins - 1);
+        let box_of = |v: f32| vec![v; bins].into_boxed_slice();
+        let prm = PARAMS;
+        let mut e = Estimator {
+            prm,
+            max_attenuation_db,
+            ln_gain_min: gain_min.ln(),
+            gain_min,
+            speech_level: 0.0,
+            snr_db: f32::NEG_INFINITY,
+            startup: 0,
+            noise: box_of(NOISE_FLOOR),
+            track_p: box_of(0.0),
+            smoothed: box_of(0.0),
+            sub_min: box_of(f32::MAX),
+            sub_mins: vec![[f32::MAX; MINSTAT_SUB]; bins].into_boxed_slice(),
+            window_min: box_of(f32::MAX),
+            sub_pos: 0,
+            sub_index: 0,
+            speech_prev: box_of(0.0),
+            zeta: box_of(0.0),
+            gamma: box_of(0.0),
+            xi: box_of(0.0),
+            presence: box_of(0.0),
+            gains: box_of(1.0),
+            zeta_frame_prev: 0.0,
+            zeta_peak: ZETA_PEAK_MIN,
+            global_half: (prm.global_half_hz / bin_hz).round() as usize,
+            vad_band: (hz_to_bin(VAD_LOW_HZ), hz_to_bin(VAD_HIGH_HZ).max(1)),
+            speech_probability: 0.0,
+        };
+        e.set_depth();
+        e
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.startup = 0;
+        self.noise.fill(NOISE_FLOOR);
+        self.track_p.fill(0.0);
+        self.smoothed.fill(0.0);
+        self.sub_min.fill(f32::MAX);
+        self.sub_mins.fill([f32::MAX; MINSTAT_SUB]);
+        self.window_min.fill(f32::MAX);
+        self.sub_pos = 0;
+        self.sub_index = 0;
+        self.speech_prev.fill(0.0);
+        self.zeta.fill(0.0);
+        self.gains.fill(1.0);
+        self.zeta_frame_prev = 0.0;
+        self.zeta_peak = ZETA_PEAK_MIN;
+        self.speech_probability = 0.0;
+        self.speech_level = 0.0;
+        self.snr_db = f32::NEG_INFINITY;
+        self.set_depth();
+    }
+
+    /// Long-term SNR estimate in dB (speech level over noise level; -inf before any speech).
+    pub(crate) fn snr_db(&self) -> f32 {
+        self.snr_db
+    }
+
+    /// The floor gain for the current long-term SNR.
+    fn set_depth(&mut self) {
+        let span = self.prm.depth_none_db - self.prm.depth_full_db;
+        let share = if self.snr_db.is_finite() {
+            ((self.prm.depth_none_db - self.snr_db) / span).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let att = self.max_attenuation_db * share;
+        self.ln_gain_min = -att * (core::f32::consts::LN_10 / 20.0);
+        self.gain_min = self.ln_gain_min.exp();
+    }
+
+    /// Updates the long-term speech level and SNR after a frame.
+    fn track_snr(&mut self, power: &[f32]) {
+        let mut speech = 0.0f32;
+        let mut noise = 0.0f32;
+        for (&y, &n) in power.iter().zip(&*self.noise) {
+            speech += (y - n).max(0.0);
+            noise += n;
+        }
+        if self.speech_probability > SPEECH_LEVEL_VAD {
+            let rate = if speech > self.speech_level {
+                SPEECH_LEVEL_RISE
+            } else {
+                SPEECH_LEVEL_FALL
+            };
+            self.speech_level += rate * (speech - self.speech_level);
+        }
+        self.snr_db = if self.speech_level > 0.0 {
+            10.0 * (self.speech_level / noise).log10()
+        } else {
+            f32::NEG_INFINITY
+        };
+        self.set_depth();
+    }
+
+    /// Gains of the last frame, one per bin.
+    pub(crate) fn gains(&self) -> &[f32] {
+        &self.gains
+    }
+
+    /// Noise power estimate per bin (periodogram units).
+    pub(crate) fn noise(&self) -> &[f32] {
+        &self.noise
+    }
+
+    /// Mean a-priori speech presence probability of the last frame over 200 Hz to 4 kHz.
+    pub(crate) fn speech_probability(&self) -> f32 {
+        self.speech_probability
+    }
+
+    /// Updates every statistic with one frame's periodogram `power` and computes its gains.
+    pub(crate) fn update(&mut self, power: &[f32]) {
+        if self.startup == 0 && power.iter().all(|&p| p <= NOISE_FLOOR) {
+            // Nothing heard yet: nothing to estimate, and silence passes unchanged.
+            self.gains.fill(1.0);
+            return;
+        }
+        if self.startup < STARTUP_FRAMES {
+            self.start_up(power);
+        }
+        self.track_minimum(power);
+        if self.startup >= STARTUP_FRAMES {
+            self.track_noise(power);
+        }
+        self.startup = (self.startup + 1).min(STARTUP_FRAMES);
+        self.a_priori_snr(power);
+        self.presence_likelihood();
+        self.gain(power);
+        self.track_snr(power);
+    }
+
+    /// The first frames with signal are taken as noise: the estimate is their mean, smoothed
+    /// over 5 bins (one frame's periodogram alone is far too variable to start from).
+    fn start_up(&mut self, power: &[f32]) {
+        let bins = power.len();
+        let t = self.startup as f32;
+        for k in 0..bins {
+            let lo = k.saturating_sub(2);
+            let hi = (k + 2).min(bins - 1);
+            let local = power[lo..=hi].iter().sum::<f32>() / (hi - lo + 1) as f32;
+            let n = if self.startup == 0 {
+                local
+            } else {
+                (self.noise[k] * t + local) / (t + 1.0)
+            };
+            self.noise[k] = n.max(NOISE_FLOOR);
+            self.smoothed[k] = self.noise[k];
+        }
+    }
+
+    /// Minimum of the smoothed periodogram over the last 1.6 s, in sub-windows.
+    fn track_minimum(&mut self, power: &[f32]) {
+        for ((sm, m), &y) in self.smoothed.iter_mut().zip(&mut *self.sub_min).zip(power) {
+            *sm = MINSTAT_SMOOTH * *sm + (1.0 - MINSTAT_SMOOTH) * y;
+            *m = m.min(*sm);
+        }
+        self.sub_pos += 1;
+        if self.sub_pos == MINSTAT_SUBLEN {
+            self.sub_pos = 0;
+            let i = self.sub_index;
+            for ((mins, m), w) in self
+                .sub_mins
+                .iter_mut()
+                .zip(&mut *self.sub_min)
+                .zip(&mut *self.window_min)
+            {
+                mins[i] = *m;
+                *w = mins.iter().copied().fold(f32::MAX, f32::min);
+                *m = f32::MAX;
+            }
+            self.sub_index = (i + 1) % MINSTAT_SUB;
+        }
+    }
+
+    /// Gerkmann-Hendriks noise tracking.
+    fn track_noise(&mut self, power: &[f32]) {
+        const K: f32 = TRACK_XI_H1 / (1.0 + TRACK_XI_H1);
+        for (((n, tp), &y), (&w, &m)) in self
+            .noise
+            .iter_mut()
+            .zip(&mut *self.track_p)
+            .zip(power)
+            .zip(self.window_min.iter().zip(&*self.sub_min))
+        {
+            let gamma = y / *n;
+            let mut p = 1.0 / (1.0 + (1.0 + TRACK_XI_H1) * exp(-gamma * K));
+            *tp = TRACK_P_AVG * *tp + (1.0 - TRACK_P_AVG) * p;
+            if *tp > TRACK_P_STUCK {
+                p = p.min(TRACK_P_STUCK);
+            }
+            let expected = (1.0 - p) * y + p * *n;
+            let minimum = w.min(m);
+            *n = (self.prm.track_alpha * *n + (1.0 - self.prm.track_alpha) * expected)
+                .min(self.prm.minstat_ceiling * minimum)
+                .max(minimum)
+                .max(NOISE_FLOOR);
+        }
+    }
+
+    /// Decision-directed a-priori SNR and its recursive average.
+    fn a_priori_snr(&mut self, power: &[f32]) {
+        let over = self.prm.noise_over;
+        for ((g, &y), &n) in self.gamma.iter_mut().zip(power).zip(&*self.noise) {
+            *g = y / (n * over);
+        }
+        let bins = self.gamma.len();
+        // Running 5-bin sum of gamma: an onset must be broadband enough to show in it.
+        let mut sum: f32 = self.gamma[..3.min(bins)].iter().sum();
+        for k in 0..bins {
+            let lo = k.saturating_sub(2);
+            let hi = (k + 2).min(bins - 1);
+            let local = sum / (hi - lo + 1) as f32;
+            if k + 3 < bins {
+                sum += self.gamma[k + 3];
+            }
+            if k >= 2 {
+                sum -= self.gamma[k - 2];
+            }
+            let gamma = self.gamma[k];
+            let n = self.noise[k] * over;
+            let ml = (gamma - 1.0).max(0.0);
+            let dd = self.speech_prev[k] / n;
+            // Onset: the neighbourhood clearly holds more than noise and this bin far more than
+            // the last frame's speech estimate explains (the DD estimate would lag a frame).
+            let alpha = if local > self.prm.onset_gamma && ml > 4.0 * dd + 1.0 {
+                self.prm.dd_alpha_onset
+            } else {
+                self.prm.dd_alpha
+            };
+            let xi = (alpha * dd + (1.0 - alpha) * ml).max(self.prm.xi_min);
+            self.xi[k] = xi;
+            self.zeta[k] = self.prm.zeta_beta * self.zeta[k] + (1.0 - self.prm.zeta_beta) * xi;
+        }
+    }
+
+    /// Local and global presence likelihoods into `presence` (their product), and the frame
+    /// term folded in.
+    fn presence_likelihood(&mut self) {
+        let bins = self.zeta.len();
+        let z = &self.zeta;
+        let h = self.global_half;
+        // Running box sum for the global window.
+        let mut sum: f32 = z[..(h + 1).min(bins)].iter().sum();
+        let (lo_band, hi_band) = self.vad_band;
+        let mut frame_sum = 0.0f32;
+        for k in 0..bins {
+            let left = z[k.saturating_sub(1)];
+            let right = z[(k + 1).min(bins - 1)];
+            let local = 0.25 * left + 0.5 * z[k] + 0.25 * right;
+            let lo = k.saturating_sub(h);
+            let hi = (k + h).min(bins - 1);
+            let global = sum / (hi - lo + 1) as f32;
+            // Slide: add k + h + 1, drop k - h.
+            if k + h + 1 < bins {
+                sum += z[k + h + 1];
+            }
+            if k >= h {
+                sum -= z[k - h];
+            }
+            if (lo_band..hi_band).contains(&k) {
+                frame_sum += local;
+            }
+            self.presence[k] = likelihood(local, self.prm.zeta_min, self.prm.zeta_max)
+                * likelihood(global, self.prm.zeta_min, self.prm.zeta_max);
+        }
+        // Frame-level term (Cohen & Berdugo 2001, eq. 27-28).
+        let zeta_frame = frame_sum / (hi_band - lo_band).max(1) as f32;
+        let p_frame = if zeta_frame <= self.prm.zeta_min {
+            0.0
+        } else if zeta_frame > self.zeta_frame_prev {
+            self.zeta_peak = zeta_frame.clamp(ZETA_PEAK_MIN, ZETA_PEAK_MAX);
+            1.0
+        } else {
+            likelihood(
+                zeta_frame / self.zeta_peak,
+                self.prm.zeta_min,
+                self.prm.zeta_max,
+            )
+        };
+        self.zeta_frame_prev = zeta_frame;
+        for p in self.presence.iter_mut() {
+            *p *= p_frame;
+        }
+    }
+
+    /// OM-LSA gain per bin, the DD memory for the next frame and the frame's speech
+    /// probability.
+    fn gain(&mut self, power: &[f32]) {
+        let (lo_band, hi_band) = self.vad_band;
+        // The frame's speech probability: the mean a-priori presence (1 - q) over the band.
+        let vad =
+            self.presence[lo_band..hi_band].iter().sum::<f32>() / (hi_band - lo_band).max(1) as f32;
+        self.speech_probability = vad;
+        // Pass 1: presence probability into `presence`, ln G_H1 into `xi` (no longer needed).
+        for ((pres, xi), &gamma) in self
+            .presence
+            .iter_mut()
+            .zip(&mut *self.xi)
+            .zip(&*self.gamma)
+        {
+            let q = (1.0 - *pres).min(self.prm.q_max);
+            let ratio = *xi / (1.0 + *xi);
+            let v = (gamma * ratio).max(1e-12);
+            // p = 1 / (1 + q / (1 - q) (1 + xi) e^-v)
+            *pres = 1.0 / (1.0 + q / (1.0 - q) * (1.0 + *xi) * exp(-v));
+            *xi = (ln(ratio) + 0.5 * expint_e1(v)).min(0.0);
+        }
+        // Musical-noise control: in frames that are clearly noise, no bin may rise far above
+        // the floor (isolated bins whose presence probability fluctuated up would otherwise
+        // sound as tones); the cap opens as the frame's speech probability rises.
+        let open = ((vad - self.prm.cap_lo) / (self.prm.cap_hi - self.prm.cap_lo)).clamp(0.0, 1.0);
+        let ln_cap = (1.0 - open) * self.ln_gain_min;
+        // Pass 2: gains and the DD memory.
+        for (((g, s), (&p, &ln_gh1)), &y) in self
+            .gains
+            .iter_mut()
+            .zip(&mut *self.speech_prev)
+            .zip(self.presence.iter().zip(&*self.xi))
+            .zip(power)
+        {
+            let ln_g = (p * ln_gh1 + (1.0 - p) * self.ln_gain_min).min(ln_cap);
+            *g = exp(ln_g).max(self.gain_min);
+            *s = *g * *g * y;
+        }
+    }
+}
