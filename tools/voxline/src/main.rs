@@ -201,6 +201,18 @@ enum Command {
         #[arg(value_name = "OUT.wav")]
         output: Option<PathBuf>,
     },
+    /// Suppress background noise (fans, traffic, hum, crowds) in a mono recording.
+    Ns {
+        /// Largest attenuation applied to noise, in dB (6 to 30).
+        #[arg(long, default_value_t = 20.0, allow_negative_numbers = true)]
+        max_attenuation_db: f32,
+        /// Input: mono WAV at 8, 16, 32, 44.1 or 48 kHz.
+        #[arg(value_name = "IN.wav")]
+        input: PathBuf,
+        /// Output: 16-bit PCM WAV, same rate and length as the input, aligned with it.
+        #[arg(value_name = "OUT.wav")]
+        output: PathBuf,
+    },
 }
 
 fn parse_law(s: &str) -> Result<Law, String> {
@@ -293,6 +305,15 @@ fn run(cli: Cli) -> CliResult {
             conformance: conformance.as_deref(),
             input: input.as_deref(),
             output: output.as_deref(),
+        }),
+        Command::Ns {
+            max_attenuation_db,
+            input,
+            output,
+        } => cmd::ns::run(&cmd::ns::NsArgs {
+            input: &input,
+            output: &output,
+            max_attenuation_db,
         }),
     }
 }

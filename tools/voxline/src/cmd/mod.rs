@@ -7,5 +7,6 @@ pub mod info;
 pub mod jitter;
 pub mod jitter_eval;
 pub mod netsim;
+pub mod ns;
 pub mod plc;
 pub mod resample;
