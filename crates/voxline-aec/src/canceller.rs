@@ -104,10 +104,8 @@ const RENDER_QUEUE_FRAMES: usize = 32;
 const HEADROOM_MS: usize = 15;
 /// Partitions re-constrained per frame and filter.
 const CONSTRAINED_PER_FRAME: usize = 2;
-/// Step of the shadow (fast, unprotected) NLMS filter.
-const SHADOW_STEP: f32 = 1.0;
-/// Largest step of the main filter.
-const MAIN_STEP: f32 = 0.9;
+/// Step of the background NLMS filter.
+const BACKGROUND_STEP: f32 = 1.0;
 /// Leakage below which the main filter counts as converged (-10 dB): the delay estimate may
 /// then not move the filter window by more than one block.
 const CONVERGED_LEAKAGE: f32 = 0.1;
@@ -172,6 +170,11 @@ pub struct EchoCanceller {
     leakage: f32,
     misalign_power: Vec<f32>,
     no_echo: Vec<f32>,
+    /// Weights of a room-like decay over the partitions (sum 1), for the echo estimate used
+    /// before the filters have converged.
+    decay_profile: Vec<f32>,
+    /// The foreground filter holds a converged echo path.
+    main_converged: bool,
     shadow_better_frames: u32,
     /// Exponentially weighted least-squares fit of the delay estimate against time (frames):
     /// sums of 1, t, t^2, d and t*d. Its slope is the clock drift.
@@ -182,9 +185,6 @@ pub struct EchoCanceller {
     drift: f32,
     /// Drift shift not yet applied to the filters, in samples.
     drift_pending: f32,
-    debug: bool,
-    shadow_step: f32,
-    debug_main_only: bool,
     main_diverged_frames: u32,
     suppressor: ResidualEchoSuppressor,
     erle_mic: f32,
@@ -256,23 +256,30 @@ impl EchoCanceller {
             leakage: 1.0,
             misalign_power: vec![0.0; bins],
             no_echo: vec![0.0; block],
+            decay_profile: {
+                // -1.5 dB per 10 ms partition (about RT60 0.4 s), normalised to sum 1.
+                let decay = 10f32.powf(-0.15);
+                let w: Vec<f32> = (0..partitions).map(|p| decay.powi(p as i32)).collect();
+                let total: f32 = w.iter().sum();
+                w.iter().map(|v| v / total).collect()
+            },
+            main_converged: false,
             shadow_better_frames: 0,
             drift_fit: [0.0; 5],
             drift_frame: 0,
             drift_changes: 0,
             drift: 0.0,
             drift_pending: 0.0,
-            debug: std::env::var("VOXLINE_AEC_DEBUG").is_ok(),
-            shadow_step: tuning("VOXLINE_AEC_SHADOW_STEP", SHADOW_STEP),
-            debug_main_only: std::env::var("VOXLINE_AEC_MAIN_ONLY").is_ok(),
             main_diverged_frames: 0,
             suppressor: ResidualEchoSuppressor::new(
                 rate,
                 SuppressorParams {
                     min_gain,
                     comfort_noise: config.comfort_noise,
-                    ratio_weight: tuning("VOXLINE_AEC_RATIO", 2.0),
-                    misalignment_weight: tuning("VOXLINE_AEC_MISALIGN", 0.5),
+                    ratio_weight: 2.0,
+                    misalignment_weight: 0.5,
+                    noise_rise: 1.0046,
+                    over_subtraction: 2.0,
                 },
             ),
             erle_mic: 0.0,
@@ -314,6 +321,7 @@ impl EchoCanceller {
         self.leak_cross = 0.0;
         self.leak_auto = 0.0;
         self.leakage = 1.0;
+        self.main_converged = false;
         self.shadow_better_frames = 0;
         self.main_diverged_frames = 0;
         self.drift_fit = [0.0; 5];
@@ -446,10 +454,24 @@ impl EchoCanceller {
         for f in 0..self.bins {
             self.misalign_power[f] = self.leakage * self.echo_power[f];
         }
+        if !self.main_converged {
+            // No linear model yet (start of the call, or after a reset): assume an echo path of
+            // 0 dB gain with a room-like decay over the filter window, so the suppressor removes
+            // the echo until the filters have learnt it.
+            PartitionedFilter::weighted_power(
+                &self.render_spectra,
+                d,
+                &self.decay_profile,
+                &mut self.weighted_power,
+            );
+            for f in 0..self.bins {
+                self.misalign_power[f] += 0.5 * self.weighted_power[f];
+            }
+        }
 
         // Output of the linear stage: the better filter, or the microphone itself when both
         // would add energy (a filter that has just been shifted or has diverged).
-        let use_shadow = shadow_energy < main_energy && !self.debug_main_only;
+        let use_shadow = shadow_energy < 0.5 * main_energy;
         let best_energy = main_energy.min(shadow_energy);
         let (linear_out, echo_est): (&[f32], &[f32]) = if best_energy > mic_energy {
             (&self.capture, &self.no_echo)
@@ -485,20 +507,6 @@ impl EchoCanceller {
             out_energy = cap;
         }
 
-        if self.debug {
-            let exp: f32 = self.misalign_power.iter().sum();
-            let near = self.leakage;
-            eprintln!(
-                "{:.2} mic {:.1} main {:.1} shadow {:.1} exp {:.1} leak {:.1} far {}",
-                self.stats.frames as f32 / 100.0,
-                10.0 * (mic_energy + 1e-12).log10(),
-                10.0 * (main_energy + 1e-12).log10(),
-                10.0 * (shadow_energy + 1e-12).log10(),
-                10.0 * (exp / b as f32 + 1e-12).log10(),
-                10.0 * near.log10(),
-                far_active
-            );
-        }
         if far_active && !saturated {
             self.adapt(mic_energy, main_energy, shadow_energy);
         }
@@ -667,36 +675,16 @@ impl EchoCanceller {
         }
     }
 
-    /// Updates both filters from this block's errors and manages the pair.
+    /// Adapts the background filter from this block's error and manages the pair.
     fn adapt(&mut self, mic_energy: f32, main_energy: f32, shadow_energy: f32) {
         let b = self.block;
         let p = self.partitions;
         let d = self.delay_blocks;
         let regularisation = (p * 2 * b * b) as f32 * 1e-6 / self.bins as f32;
-        let error_floor = b as f32 * 1e-10;
 
-        // Main filter: NLMS whose per-bin step is the residual echo over the error power
-        // (Valin 2007): the share of the error the filter can still learn from. Near-end
-        // speech or noise in the error lowers it, so double talk slows the main filter
-        // instead of wrecking it. (`error_spec` holds the main filter's error spectrum.)
-        self.main.proportionate_weights(&mut self.weights);
-        PartitionedFilter::weighted_power(
-            &self.render_spectra,
-            d,
-            &self.weights,
-            &mut self.weighted_power,
-        );
-        for f in 0..self.bins {
-            let rate = (self.leakage * self.echo_power[f] / (self.error_power[f] + error_floor))
-                .min(MAIN_STEP);
-            let step = rate / (self.weighted_power[f] + regularisation);
-            self.step_spec.re[f] = step * self.error_spec.re[f];
-            self.step_spec.im[f] = step * self.error_spec.im[f];
-        }
-        self.main
-            .adapt(&self.render_spectra, d, &self.step_spec, &self.weights);
-
-        // Shadow filter: plain NLMS with a fixed, fast step (tracks echo path changes).
+        // Background filter: NLMS with a fixed step, proportionate across partitions: it
+        // converges and re-converges fast but is not protected against double talk; the
+        // foreground filter below is.
         self.shadow.proportionate_weights(&mut self.weights);
         PartitionedFilter::weighted_power(
             &self.render_spectra,
@@ -708,34 +696,35 @@ impl EchoCanceller {
         self.window[b..].copy_from_slice(&self.error_shadow);
         self.fft.forward(&self.window, &mut self.error_spec);
         for f in 0..self.bins {
-            let step = self.shadow_step / (self.weighted_power[f] + regularisation);
+            let step = BACKGROUND_STEP / (self.weighted_power[f] + regularisation);
             self.step_spec.re[f] = step * self.error_spec.re[f];
             self.step_spec.im[f] = step * self.error_spec.im[f];
         }
         self.shadow
             .adapt(&self.render_spectra, d, &self.step_spec, &self.weights);
+        self.shadow.constrain_some(
+            CONSTRAINED_PER_FRAME,
+            &mut self.fft,
+            &mut self.spec,
+            &mut self.time,
+        );
 
-        let cpf = tuning("VOXLINE_AEC_CPF", CONSTRAINED_PER_FRAME as f32) as usize;
-        self.main
-            .constrain_some(cpf, &mut self.fft, &mut self.spec, &mut self.time);
-        self.shadow
-            .constrain_some(cpf, &mut self.fft, &mut self.spec, &mut self.time);
-
-        // Filter management.
+        // Filter management: the foreground (main) filter makes the output and only changes
+        // by taking a copy of the background filter once that clearly cancels better; a
+        // background filter that diverged restarts from the foreground.
         if shadow_energy < 0.5 * main_energy && shadow_energy < 0.25 * mic_energy {
             self.shadow_better_frames += 1;
         } else {
             self.shadow_better_frames = 0;
         }
-        if self.shadow_better_frames >= 3 && !self.debug_main_only {
-            // The echo path changed (or the main filter lags): take the shadow's estimate and
-            // let the main filter adapt quickly again.
+        if self.shadow_better_frames >= 3 {
             self.main.copy_from(&self.shadow);
-            self.leakage = self.leakage.max(0.5);
+            // Converged once a copy cancels 12 dB (the suppressor's start-up echo model then
+            // gives way to the filter's).
+            self.main_converged |= shadow_energy * 16.0 < mic_energy;
             self.shadow_better_frames = 0;
             self.stats.main_from_shadow += 1;
         } else if shadow_energy > 4.0 * main_energy && shadow_energy > mic_energy {
-            // The shadow diverged (double talk): restart it from the main filter.
             self.shadow.copy_from(&self.main);
             self.stats.shadow_from_main += 1;
         }
@@ -745,6 +734,7 @@ impl EchoCanceller {
                 self.main.reset();
                 self.shadow.reset();
                 self.leakage = 1.0;
+                self.main_converged = false;
                 self.main_diverged_frames = 0;
             }
         } else {
@@ -758,13 +748,4 @@ impl Latency for EchoCanceller {
     fn latency_samples(&self) -> usize {
         0
     }
-}
-
-/// A tuning constant, overridable through an environment variable while the canceller is being
-/// tuned (read once, at construction).
-fn tuning(name: &str, default: f32) -> f32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }

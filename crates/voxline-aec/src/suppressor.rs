@@ -26,6 +26,10 @@ pub(crate) struct SuppressorParams {
     pub(crate) ratio_weight: f32,
     /// Weight of the filter's expected misalignment in the residual estimate.
     pub(crate) misalignment_weight: f32,
+    /// Per-frame rise factor of the background noise tracker.
+    pub(crate) noise_rise: f32,
+    /// Over-subtraction factor of the gain rule.
+    pub(crate) over_subtraction: f32,
 }
 
 /// Per-band residual-echo suppressor with comfort noise.
@@ -204,7 +208,7 @@ impl ResidualEchoSuppressor {
             if e < *nf {
                 *nf = 0.8 * *nf + 0.2 * e;
             } else if s * self.residual_ratio[k] < 0.5 * e || !far_active {
-                *nf *= 1.0046;
+                *nf *= self.params.noise_rise;
             }
             // Residual echo ratio (error over echo estimate): a minimum tracker over frames
             // where an echo is estimated well above the noise, rising slowly (~2 dB/s) so that
@@ -223,7 +227,7 @@ impl ResidualEchoSuppressor {
                 .max(self.params.misalignment_weight * self.misalign_band[k]);
             r = r.max(0.25 * self.residual_prev[k]);
             self.residual_prev[k] = r;
-            let g = (1.0 - 2.0 * r / e).clamp(self.params.min_gain, 1.0);
+            let g = (1.0 - self.params.over_subtraction * r / e).clamp(self.params.min_gain, 1.0);
             self.gain[k] = g;
         }
         // Smooth across bands (musical-noise control), never above the unsmoothed maximum.

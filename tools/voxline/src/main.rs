@@ -201,6 +201,27 @@ enum Command {
         #[arg(value_name = "OUT.wav")]
         output: Option<PathBuf>,
     },
+    /// Remove the far-end echo from a microphone recording (acoustic echo cancellation).
+    Aec {
+        /// What the loudspeaker played (mono WAV, same rate as MIC: 8, 16, 32 or 48 kHz).
+        #[arg(long, value_name = "FAR.wav")]
+        far: PathBuf,
+        /// What the microphone recorded (mono WAV).
+        #[arg(long, value_name = "MIC.wav")]
+        mic: PathBuf,
+        /// Output: 16-bit PCM WAV, same rate and length as MIC, aligned with it.
+        #[arg(value_name = "OUT.wav")]
+        output: PathBuf,
+        /// Echo tail the adaptive filter models after the bulk delay, in ms (20 to 1000).
+        #[arg(long, default_value_t = 250)]
+        tail_ms: u32,
+        /// Largest bulk delay between FAR and MIC that is searched, in ms (0 to 2000).
+        #[arg(long, default_value_t = 1000)]
+        max_delay_ms: u32,
+        /// Linear adaptive filter only: no residual-echo suppression, no comfort noise.
+        #[arg(long)]
+        linear_only: bool,
+    },
     /// Suppress background noise (fans, traffic, hum, crowds) in a mono recording.
     Ns {
         /// Largest attenuation applied to noise, in dB (6 to 30).
@@ -305,6 +326,21 @@ fn run(cli: Cli) -> CliResult {
             conformance: conformance.as_deref(),
             input: input.as_deref(),
             output: output.as_deref(),
+        }),
+        Command::Aec {
+            far,
+            mic,
+            output,
+            tail_ms,
+            max_delay_ms,
+            linear_only,
+        } => cmd::aec::run(&cmd::aec::AecArgs {
+            far: &far,
+            mic: &mic,
+            output: &output,
+            tail_ms,
+            max_delay_ms,
+            linear_only,
         }),
         Command::Ns {
             max_attenuation_db,

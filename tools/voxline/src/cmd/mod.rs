@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod aec;
 pub mod codec;
 pub mod conformance;
 pub mod demo;
