@@ -175,6 +175,10 @@ pub struct EchoCanceller {
     decay_profile: Vec<f32>,
     /// The foreground filter holds a converged echo path.
     main_converged: bool,
+    /// Estimated echo power from beyond the filter's tail (late reverberation), per bin, in
+    /// error-spectrum units.
+    late_reverb: Vec<f32>,
+    tail_power: Vec<f32>,
     shadow_better_frames: u32,
     /// Exponentially weighted least-squares fit of the delay estimate against time (frames):
     /// sums of 1, t, t^2, d and t*d. Its slope is the clock drift.
@@ -232,7 +236,7 @@ impl EchoCanceller {
             window: vec![0.0; 2 * block],
             time: vec![0.0; 2 * block],
             spec: Spectrum::zeros(bins),
-            render_spectra: RenderSpectra::new(bins, max_delay_blocks + partitions + 1),
+            render_spectra: RenderSpectra::new(bins, max_delay_blocks + partitions + 2),
             delay: DelayEstimator::new(rate, config.max_delay_ms as usize),
             delay_blocks: 0,
             main: PartitionedFilter::new(bins, partitions),
@@ -264,6 +268,8 @@ impl EchoCanceller {
                 w.iter().map(|v| v / total).collect()
             },
             main_converged: false,
+            late_reverb: vec![0.0; bins],
+            tail_power: vec![0.0; bins],
             shadow_better_frames: 0,
             drift_fit: [0.0; 5],
             drift_frame: 0,
@@ -322,6 +328,7 @@ impl EchoCanceller {
         self.leak_auto = 0.0;
         self.leakage = 1.0;
         self.main_converged = false;
+        self.late_reverb.fill(0.0);
         self.shadow_better_frames = 0;
         self.main_diverged_frames = 0;
         self.drift_fit = [0.0; 5];
@@ -453,6 +460,10 @@ impl EchoCanceller {
         }
         for f in 0..self.bins {
             self.misalign_power[f] = self.leakage * self.echo_power[f];
+        }
+        self.update_late_reverb(d);
+        for (m, late) in self.misalign_power.iter_mut().zip(&self.late_reverb) {
+            *m += late;
         }
         if !self.main_converged {
             // No linear model yet (start of the call, or after a reset): assume an echo path of
@@ -626,6 +637,29 @@ impl EchoCanceller {
         let slope = (f[0] * f[4] - f[1] * f[3]) / det; // samples per frame
         self.drift = ((slope / f64::from(b)) as f32).clamp(-MAX_DRIFT, MAX_DRIFT);
         self.stats.drift_ppm = self.drift * 1e6;
+    }
+
+    /// Late reverberation beyond the filter's tail, which no linear filter of this length can
+    /// cancel: the room's decay is read off the foreground filter's last partitions and
+    /// extrapolated, and the render leaving the filter window feeds a recursive sum
+    /// `R = decay (R + |W_last|^2 |X_(d+P)|^2)`: an exponential reverberation model at O(bins)
+    /// cost per frame, given to the residual-echo suppressor.
+    fn update_late_reverb(&mut self, d: usize) {
+        let p = self.partitions;
+        let k = (p / 3).max(1);
+        let late = self.main.partition_power(p - 1, &mut self.tail_power);
+        let earlier = self.main.partition_energy(p - 1 - k);
+        let decay = if earlier > 0.0 && late > 0.0 {
+            (late / earlier).powf(1.0 / k as f32).clamp(0.3, 0.95)
+        } else {
+            0.0
+        };
+        let (xr, xi) = self.render_spectra.get(d + p);
+        for f in 0..self.bins {
+            let x2 = xr[f] * xr[f] + xi[f] * xi[f];
+            let r = decay * (self.late_reverb[f] + self.tail_power[f] * 0.5 * x2);
+            self.late_reverb[f] = if r > 1e-30 { r } else { 0.0 };
+        }
     }
 
     /// Updates the leakage estimate: the regression of the error power's fluctuations on the

@@ -178,6 +178,27 @@ impl PartitionedFilter {
         }
     }
 
+    /// `|W_p|^2` per bin of partition `p` into `out`; returns its sum over bins.
+    pub(crate) fn partition_power(&self, p: usize, out: &mut [f32]) -> f32 {
+        let n = self.bins;
+        let wr = &self.re[p * n..(p + 1) * n];
+        let wi = &self.im[p * n..(p + 1) * n];
+        let mut total = 0.0;
+        for ((o, r), i) in out.iter_mut().zip(wr).zip(wi) {
+            *o = r * r + i * i;
+            total += *o;
+        }
+        total
+    }
+
+    /// Sum over bins of `|W_p|^2` for partition `p`.
+    pub(crate) fn partition_energy(&self, p: usize) -> f32 {
+        let n = self.bins;
+        let wr = &self.re[p * n..(p + 1) * n];
+        let wi = &self.im[p * n..(p + 1) * n];
+        wr.iter().zip(wi).map(|(r, i)| r * r + i * i).sum()
+    }
+
     /// Weighted render power `sum_p g_p |X_{delay+p}|^2` per bin, into `out`.
     pub(crate) fn weighted_power(
         render: &RenderSpectra,

@@ -15,7 +15,6 @@ use serde_json::Value;
 struct Fixture {
     far: Vec<f32>,
     mic: Vec<f32>,
-    echo: Vec<f32>,
     near: Vec<f32>,
     rate: u32,
     labels: Value,
@@ -26,11 +25,6 @@ fn fixture(name: &str) -> Fixture {
     let (far, rate) = load(&format!("{dir}/far.wav"));
     let (mic, _) = load(&format!("{dir}/mic.wav"));
     let present = |f: &str| testdata(&format!("{dir}/{f}")).exists();
-    let echo = if present("echo.wav") {
-        load(&format!("{dir}/echo.wav")).0
-    } else {
-        vec![0.0; mic.len()]
-    };
     let near = if present("near.wav") {
         load(&format!("{dir}/near.wav")).0
     } else {
@@ -41,7 +35,6 @@ fn fixture(name: &str) -> Fixture {
     Fixture {
         far,
         mic,
-        echo,
         near,
         rate,
         labels,
