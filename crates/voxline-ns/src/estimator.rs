@@ -56,6 +56,8 @@ const ZETA_PEAK_MAX: f32 = 10.0;
 const SPEECH_LEVEL_VAD: f32 = 0.6;
 const SPEECH_LEVEL_RISE: f32 = 0.2;
 const SPEECH_LEVEL_FALL: f32 = 0.005;
+/// Frequencies below this always get the floor gain.
+const SUB_BASS_HZ: f32 = 60.0;
 /// Band whose mean presence probability is the frame's speech probability.
 const VAD_LOW_HZ: f32 = 200.0;
 const VAD_HIGH_HZ: f32 = 4000.0;
@@ -157,6 +159,8 @@ pub(crate) struct Estimator {
     zeta_peak: f32,
     global_half: usize,
     vad_band: (usize, usize),
+    /// Bins below `SUB_BASS_HZ`.
+    sub_bass: usize,
     speech_probability: f32,
 }
 
@@ -192,6 +196,7 @@ impl Estimator {
             zeta_peak: ZETA_PEAK_MIN,
             global_half: (prm.global_half_hz / bin_hz).round() as usize,
             vad_band: (hz_to_bin(VAD_LOW_HZ), hz_to_bin(VAD_HIGH_HZ).max(1)),
+            sub_bass: ((SUB_BASS_HZ / bin_hz).ceil() as usize).min(bins),
             speech_probability: 0.0,
         };
         e.set_depth();
@@ -489,6 +494,12 @@ impl Estimator {
             let ln_g = (p * ln_gh1 + (1.0 - p) * self.ln_gain_min).min(ln_cap);
             *g = exp(ln_g).max(self.gain_min);
             *s = *g * *g * y;
+        }
+        // Below 60 Hz (the DC bin and the first one) there is no speech, only rumble and hum,
+        // and the DC bin's periodogram (one degree of freedom) spikes far more often than
+        // the others: always the floor there.
+        for g in &mut self.gains[..self.sub_bass] {
+            *g = self.gain_min;
         }
     }
 }
