@@ -216,14 +216,8 @@ impl ResidualEchoSuppressor {
             if far_active && s > 4.0 * *nf {
                 let q = (e / (s + tiny)).min(4.0);
                 self.ratio_smooth[k] = 0.6 * self.ratio_smooth[k] + 0.4 * q;
-                // Rise only on frames that look like echo alone (within 9 dB of the current
-                // ratio): near-end speech in double talk must not drive the estimate up.
-                let rise = if q < 8.0 * self.residual_ratio[k] {
-                    1.0046
-                } else {
-                    1.0
-                };
-                self.residual_ratio[k] = (self.residual_ratio[k] * rise).min(self.ratio_smooth[k]);
+                self.residual_ratio[k] =
+                    (self.residual_ratio[k] * 1.0046).min(self.ratio_smooth[k]);
             }
             self.residual_ratio[k] = self.residual_ratio[k].clamp(1e-4, 4.0);
             // Residual echo: the tracked ratio (with a bias for the tracker's underestimate)
