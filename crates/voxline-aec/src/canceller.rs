@@ -102,6 +102,8 @@ pub struct EchoCancellerStats {
 const RENDER_QUEUE_FRAMES: usize = 32;
 /// Where the echo's main peak is kept inside the filter window, from its start.
 const HEADROOM_MS: usize = 15;
+/// Partitions checked for denormal or non-finite coefficients per frame and filter.
+const SANITIZED_PER_FRAME: usize = 2;
 /// Partitions re-constrained per frame and filter.
 const CONSTRAINED_PER_FRAME: usize = 2;
 /// Step of the background NLMS filter.
@@ -522,8 +524,9 @@ impl EchoCanceller {
             self.adapt(mic_energy, main_energy, shadow_energy);
         }
         self.track_drift();
-        self.main.sanitize();
-        self.shadow.sanitize();
+        // A few partitions of each filter per frame (bounded cost).
+        self.main.sanitize_some(SANITIZED_PER_FRAME);
+        self.shadow.sanitize_some(SANITIZED_PER_FRAME);
 
         if far_active {
             self.erle_mic = 0.98 * self.erle_mic + mic_energy;

@@ -72,6 +72,7 @@ pub(crate) struct PartitionedFilter {
     re: Vec<f32>,
     im: Vec<f32>,
     next_constrained: usize,
+    next_sanitized: usize,
 }
 
 impl PartitionedFilter {
@@ -82,6 +83,7 @@ impl PartitionedFilter {
             re: vec![0.0; bins * partitions],
             im: vec![0.0; bins * partitions],
             next_constrained: 0,
+            next_sanitized: 0,
         }
     }
 
@@ -269,11 +271,20 @@ impl PartitionedFilter {
     }
 
     /// Flushes coefficients that have decayed to denormal magnitudes and replaces any
-    /// non-finite value (which only a bug could produce) by zero.
-    pub(crate) fn sanitize(&mut self) {
-        for v in self.re.iter_mut().chain(self.im.iter_mut()) {
-            if !v.is_finite() || v.abs() < 1e-25 {
-                *v = 0.0;
+    /// non-finite value (which only a bug could produce) by zero, in the next `count`
+    /// partitions in turn.
+    pub(crate) fn sanitize_some(&mut self, count: usize) {
+        let n = self.bins;
+        for _ in 0..count.min(self.partitions) {
+            let p = self.next_sanitized;
+            self.next_sanitized = (p + 1) % self.partitions;
+            for v in self.re[p * n..(p + 1) * n]
+                .iter_mut()
+                .chain(self.im[p * n..(p + 1) * n].iter_mut())
+            {
+                if !v.is_finite() || v.abs() < 1e-25 {
+                    *v = 0.0;
+                }
             }
         }
     }
