@@ -469,8 +469,9 @@ impl EchoCanceller {
         }
         if !self.main_converged {
             // No linear model yet (start of the call, or after a reset): assume an echo path of
-            // 0 dB gain with a room-like decay over the filter window, so the suppressor removes
-            // the echo until the filters have learnt it.
+            // up to +6 dB gain (a loud loudspeaker near the microphone) with a room-like decay
+            // over the filter window, so the suppressor removes the echo until the filters have
+            // learnt it.
             PartitionedFilter::weighted_power(
                 &self.render_spectra,
                 d,
@@ -478,7 +479,7 @@ impl EchoCanceller {
                 &mut self.weighted_power,
             );
             for f in 0..self.bins {
-                self.misalign_power[f] += 0.5 * self.weighted_power[f];
+                self.misalign_power[f] += 2.0 * self.weighted_power[f];
             }
         }
 
