@@ -218,3 +218,21 @@ pub fn write_atomic(
 pub fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
+
+/// Checks, before any work, that `output` is a writable `.wav` path distinct from every input:
+/// the commands that write 16-bit PCM WAV (plc, ns, aec) all start with this.
+pub fn check_wav_output(output: &Path, inputs: &[&Path]) -> CliResult {
+    if container_of(output).ok() != Some(Container::Wav) {
+        return Err(CliError::bad_input(format!(
+            "{}: the output is written as 16-bit PCM WAV; name it .wav",
+            output.display()
+        )));
+    }
+    if inputs.contains(&output) {
+        return Err(CliError::bad_input(format!(
+            "{}: input and output must be different files",
+            output.display()
+        )));
+    }
+    check_writable(output)
+}

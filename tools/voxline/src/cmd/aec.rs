@@ -6,9 +6,7 @@
 //! output has the microphone's rate and length. A FAR shorter than MIC is padded with silence.
 
 use crate::error::{CliError, CliResult};
-use crate::files::{
-    check_writable, container_of, read_input, require_mono_input, write_atomic, Container,
-};
+use crate::files::{check_wav_output, read_input, require_mono_input, write_atomic};
 use std::path::Path;
 use voxline_aec::{EchoCanceller, EchoCancellerConfig};
 use voxline_core::SampleRate;
@@ -34,21 +32,7 @@ pub struct AecArgs<'a> {
 /// Runs `voxline aec`.
 pub fn run(args: &AecArgs<'_>) -> CliResult {
     // 1. Arguments and the output path, before any work.
-    if container_of(args.output).ok() != Some(Container::Wav) {
-        return Err(CliError::bad_input(format!(
-            "{}: the output is written as 16-bit PCM WAV; name it .wav",
-            args.output.display()
-        )));
-    }
-    for input in [args.far, args.mic] {
-        if input == args.output {
-            return Err(CliError::bad_input(format!(
-                "{}: input and output must be different files",
-                args.output.display()
-            )));
-        }
-    }
-    check_writable(args.output)?;
+    check_wav_output(args.output, &[args.far, args.mic])?;
 
     // 2. Inputs.
     let far = read_input(args.far, None, 8000)?;

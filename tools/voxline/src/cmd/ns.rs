@@ -6,9 +6,7 @@
 //! change between input and output.
 
 use crate::error::{CliError, CliResult};
-use crate::files::{
-    check_writable, container_of, read_input, require_mono_input, write_atomic, Container,
-};
+use crate::files::{check_wav_output, read_input, require_mono_input, write_atomic};
 use std::path::Path;
 use voxline_core::{Latency, SampleRate};
 use voxline_frontend::convert::f32_to_i16_slice;
@@ -39,19 +37,7 @@ pub fn run(args: &NsArgs<'_>) -> CliResult {
     config
         .validate()
         .map_err(|e| CliError::bad_input(format!("--max-attenuation-db: {e}")))?;
-    if container_of(output).ok() != Some(Container::Wav) {
-        return Err(CliError::bad_input(format!(
-            "{}: the output is written as 16-bit PCM WAV; name it .wav",
-            output.display()
-        )));
-    }
-    if input == output {
-        return Err(CliError::bad_input(format!(
-            "{}: input and output must be different files",
-            output.display()
-        )));
-    }
-    check_writable(output)?;
+    check_wav_output(output, &[input])?;
 
     // 2. Input.
     let audio = read_input(input, None, 8000)?;

@@ -15,9 +15,7 @@
 
 use crate::cmd::netsim::check_packet_ms;
 use crate::error::{CliError, CliResult};
-use crate::files::{
-    check_writable, container_of, read_input, require_mono_input, write_atomic, Container,
-};
+use crate::files::{check_wav_output, read_input, require_mono_input, write_atomic};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use voxline_core::{Latency, SampleRate};
@@ -193,19 +191,7 @@ fn conceal_file(
 ) -> CliResult {
     // 1. Arguments and the output path, before any work.
     check_packet_ms("--frame-ms", frame_ms)?;
-    if container_of(output).ok() != Some(Container::Wav) {
-        return Err(CliError::bad_input(format!(
-            "{}: the output is written as 16-bit PCM WAV; name it .wav",
-            output.display()
-        )));
-    }
-    if input == output {
-        return Err(CliError::bad_input(format!(
-            "{}: input and output must be different files",
-            output.display()
-        )));
-    }
-    check_writable(output)?;
+    check_wav_output(output, &[input])?;
 
     // 2. Inputs.
     let mask = read_mask(loss)?;
