@@ -66,7 +66,6 @@ pub(crate) struct ResidualEchoSuppressor {
     gain: Vec<f32>,
     log_mag: Vec<f32>,
     rng: Xorshift32,
-    frames: u64,
 }
 
 /// Per-frame results the canceller reports.
@@ -131,7 +130,6 @@ impl ResidualEchoSuppressor {
             gain: vec![1.0; bands],
             log_mag: vec![0.0; bands],
             rng: Xorshift32::new(0x5eed_ec40),
-            frames: 0,
         }
     }
 
@@ -144,7 +142,6 @@ impl ResidualEchoSuppressor {
         self.residual_prev.fill(0.0);
         self.noise_floor.fill(1e-3);
         self.gain.fill(1.0);
-        self.frames = 0;
     }
 
     /// Band powers of `block` (a new B samples following `prev`) through the Hann window.
@@ -178,7 +175,6 @@ impl ResidualEchoSuppressor {
         out: &mut [f32],
     ) -> SuppressionReport {
         let b = self.block;
-        self.frames += 1;
         let mut error_band = std::mem::take(&mut self.error_band);
         let mut echo_band = std::mem::take(&mut self.echo_band);
         let (ep, ec) = (
