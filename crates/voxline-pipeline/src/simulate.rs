@@ -74,11 +74,53 @@ pub struct CallRecording {
     pub processing_rate: SampleRate,
 }
 
+/// Which of the near end's calls a [`SimulationEvent`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// [`Call::render`]: jitter buffer, concealment, resampling, echo reference.
+    Render,
+    /// [`Call::capture`] and packet polling: the send path.
+    Capture,
+}
+
+/// Moments of a simulated call reported to an observer, e.g. to time the pipeline with a clock
+/// (this crate reads none) or to show progress. Every `Enter` is followed by its `Leave`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimulationEvent {
+    /// The near end's pipeline is about to run `stage` of frame `frame` (of `frames`).
+    Enter {
+        /// Which call.
+        stage: Stage,
+        /// Frame number.
+        frame: usize,
+        /// Frames in the call.
+        frames: usize,
+    },
+    /// It has finished that stage.
+    Leave {
+        /// Which call.
+        stage: Stage,
+        /// Frame number.
+        frame: usize,
+        /// Frames in the call.
+        frames: usize,
+    },
+}
+
 /// Runs the call frame by frame: each 10 ms, the far end encodes a frame (G.711, RTP), the
 /// packets that have arrived by now enter the near end's jitter buffer, the near end renders
 /// its loudspeaker frame, the room turns it into echo, and the near end captures echo + speech
 /// + noise. Lasts as long as `far_speech` and `near_speech`, whichever is longer.
 pub fn simulate_call(scenario: &CallScenario<'_>) -> Result<CallRecording> {
+    simulate_call_observed(scenario, &mut |_| {})
+}
+
+/// [`simulate_call`], telling `observer` when the near end's pipeline starts and ends each
+/// frame (the room and the far end are simulated outside those moments).
+pub fn simulate_call_observed(
+    scenario: &CallScenario<'_>,
+    observer: &mut dyn FnMut(SimulationEvent),
+) -> Result<CallRecording> {
     let config = &scenario.near_config;
     let mut far_config = PipelineConfig::new(config.device_rate);
     far_config.high_pass = None;
@@ -160,8 +202,27 @@ pub fn simulate_call(scenario: &CallScenario<'_>) -> Result<CallRecording> {
                 }
             }
         }
-        // The near end plays, the room echoes, the microphone hears.
+        // The near end plays, the room echoes, the microphone hears. The echo of this frame
+        // depends on this frame's loudspeaker output, so the room runs between render and
+        // capture; the observer hears about each call separately.
+        let event = |enter: bool, stage: Stage| {
+            if enter {
+                SimulationEvent::Enter {
+                    stage,
+                    frame: k,
+                    frames,
+                }
+            } else {
+                SimulationEvent::Leave {
+                    stage,
+                    frame: k,
+                    frames,
+                }
+            }
+        };
+        observer(event(true, Stage::Render));
         let info = call.render(now_ms, &mut loudspeaker)?;
+        observer(event(false, Stage::Render));
         rec.render.extend_from_slice(&loudspeaker);
         let start = k * n;
         for (i, m) in mic.iter_mut().enumerate() {
@@ -171,13 +232,15 @@ pub fn simulate_call(scenario: &CallScenario<'_>) -> Result<CallRecording> {
             *m = e + at(scenario.near_speech, t) + at(scenario.noise, t);
         }
         rec.mic.extend_from_slice(&mic);
+        observer(event(true, Stage::Capture));
         call.capture(&mic)?;
-        let taps = call.send_path().taps();
-        rec.after_echo.extend_from_slice(taps.after_echo);
-        rec.after_noise.extend_from_slice(taps.after_noise);
         while let Some(p) = call.poll_packet() {
             decode_into(p, &mut rec.sent);
         }
+        observer(event(false, Stage::Capture));
+        let taps = call.send_path().taps();
+        rec.after_echo.extend_from_slice(taps.after_echo);
+        rec.after_noise.extend_from_slice(taps.after_noise);
         let stats = call.stats();
         rec.erle_db
             .push(stats.send.echo.map_or(f32::NAN, |e| e.erle_db));

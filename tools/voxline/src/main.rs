@@ -22,6 +22,7 @@ macro_rules! outln {
 mod cmd;
 mod error;
 mod files;
+mod plot;
 
 use clap::{Parser, Subcommand};
 use error::CliResult;
@@ -116,11 +117,19 @@ enum Command {
         /// Directory holding exhaustive/, encoded/ and decoded/ (or its parent).
         dir: PathBuf,
     },
-    /// Run the bundled demonstration: resample, encode and decode a speech sample, report.
+    /// The quick-start job: a simulated two-party call on bundled speech (network, jitter
+    /// buffer, concealment, room echo, echo cancellation, noise suppression), with WAV files,
+    /// an HTML report and a summary.
     Demo {
-        /// Directory for the demo's WAV files.
+        /// Directory for the demo's WAV files and report.html.
         #[arg(long, default_value = "voxline-demo")]
         out: PathBuf,
+        /// Network profile: good, wifi, congested, lossy, route-change, skew or mobile.
+        #[arg(long, default_value = "lossy")]
+        network: String,
+        /// Seed of the network simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Simulate a network profile and write the packet trace (JSON) with a summary.
     Netsim {
@@ -271,7 +280,11 @@ fn run(cli: Cli) -> CliResult {
             output,
         } => cmd::resample::run(&input, &output, rate, downmix),
         Command::Conformance { dir } => cmd::conformance::run(&dir),
-        Command::Demo { out } => cmd::demo::run(&out),
+        Command::Demo { out, network, seed } => cmd::demo::run(&cmd::demo::DemoOptions {
+            out: &out,
+            network: &network,
+            seed,
+        }),
         Command::Netsim {
             profile,
             seconds,

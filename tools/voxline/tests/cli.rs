@@ -249,18 +249,57 @@ fn demo_runs_and_writes_its_files() {
     let o = voxline(&[&"demo", &"--out", &out]);
     assert_ok(&o);
     let text = stdout(&o);
-    assert!(text.contains("mu-law") && text.contains("A-law"), "{text}");
-    for f in [
-        "speech_8k.wav",
-        "speech.ulaw.wav",
-        "speech.alaw.wav",
-        "decoded_ulaw.wav",
-        "decoded_alaw.wav",
+    // The summary's figures: parse "<label>  <value> dB".
+    let figure = |label: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label:?} in {text}"));
+        let value = line[line.find(label).unwrap() + label.len()..].trim();
+        value
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no number in {line:?}"))
+    };
+    assert!(
+        figure("echo reduction by the canceller, far-end single talk (median)") >= 30.0,
+        "{text}"
+    );
+    assert!(
+        figure("noise reduction in pauses, microphone to sent") >= 10.0,
+        "{text}"
+    );
+    assert!(text.contains("calls per core"), "{text}");
+    let mut lengths = Vec::new();
+    for (f, rate) in [
+        ("01_far_talker.wav", 16000),
+        ("02_far_on_the_wire.wav", 8000),
+        ("03_loudspeaker.wav", 16000),
+        ("04_echo.wav", 16000),
+        ("05_near_talker.wav", 16000),
+        ("06_noise.wav", 16000),
+        ("07_microphone.wav", 16000),
+        ("08_after_echo_canceller.wav", 8000),
+        ("09_after_noise_suppressor.wav", 8000),
+        ("10_sent.wav", 8000),
     ] {
         let audio = read_wav(&out.join(f));
-        assert_eq!(audio.sample_rate, 8000, "{f}");
-        assert_eq!(audio.frames(), 88000, "{f}");
+        assert_eq!(audio.sample_rate, rate, "{f}");
+        lengths.push(audio.duration_secs());
     }
+    assert!(lengths.iter().all(|&d| d > 17.0 && d < 22.0), "{lengths:?}");
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.matches("<svg").count() >= 8, "plots in the report");
+    assert!(report.contains("10_sent.wav"));
+
+    let o = voxline(&[&"demo", &"--out", &out, &"--network", &"carrier-pigeon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown network profile"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Every command refuses every kind of bad input with exit code 2, one line naming the problem,
