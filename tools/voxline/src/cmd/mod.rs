@@ -7,6 +7,7 @@ pub mod demo;
 pub mod info;
 pub mod jitter;
 pub mod jitter_eval;
+pub mod live;
 pub mod netsim;
 pub mod ns;
 pub mod plc;
