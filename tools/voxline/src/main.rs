@@ -233,41 +233,7 @@ enum Command {
     },
     /// Run a call in real time between the audio devices (built with `--features device`):
     /// the far end from a WAV file or a peer over RTP/UDP; live statistics once a second.
-    Live {
-        /// Input (microphone) device name; default: the system's default input.
-        #[arg(long)]
-        input: Option<String>,
-        /// Output (loudspeaker) device name; default: the system's default output.
-        #[arg(long)]
-        output: Option<String>,
-        /// Preferred device rate in Hz (the devices' default rate if they refuse it).
-        #[arg(long, default_value_t = 48000)]
-        rate: u32,
-        /// Far end from this WAV file (played through the receive path as G.711 packets).
-        #[arg(long, value_name = "FAR.wav")]
-        far: Option<PathBuf>,
-        /// UDP port to receive the far end's RTP on (with --peer).
-        #[arg(long, value_name = "PORT")]
-        listen: Option<u16>,
-        /// Address to send our RTP to (with --listen), e.g. 127.0.0.1:40000.
-        #[arg(long, value_name = "ADDR:PORT")]
-        peer: Option<std::net::SocketAddr>,
-        /// Stop after this many seconds (0: until interrupted; with --far: the file's length + 1 s).
-        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-        seconds: f64,
-        /// Write what was sent (decoded, 8 kHz) to this WAV file when the run ends.
-        #[arg(long, value_name = "OUT.wav")]
-        record: Option<PathBuf>,
-        /// Switch the echo canceller off (e.g. with a headset).
-        #[arg(long)]
-        no_aec: bool,
-        /// Switch the noise suppressor off.
-        #[arg(long)]
-        no_ns: bool,
-        /// List the audio devices and exit.
-        #[arg(long)]
-        list_devices: bool,
-    },
+    Live(cmd::live::LiveArgs),
     /// Suppress background noise (fans, traffic, hum, crowds) in a mono recording.
     Ns {
         /// Largest attenuation applied to noise, in dB (6 to 30).
@@ -392,31 +358,7 @@ fn run(cli: Cli) -> CliResult {
             max_delay_ms,
             linear_only,
         }),
-        Command::Live {
-            input,
-            output,
-            rate,
-            far,
-            listen,
-            peer,
-            seconds,
-            record,
-            no_aec,
-            no_ns,
-            list_devices,
-        } => cmd::live::run(&cmd::live::LiveArgs {
-            input,
-            output,
-            rate,
-            far,
-            listen,
-            peer,
-            seconds,
-            record,
-            no_aec,
-            no_ns,
-            list_devices,
-        }),
+        Command::Live(args) => cmd::live::run(&args),
         Command::Ns {
             max_attenuation_db,
             input,

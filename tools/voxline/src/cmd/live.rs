@@ -11,29 +11,40 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// The options of `voxline live`.
-#[cfg_attr(not(feature = "device"), allow(dead_code))]
+#[derive(Debug, clap::Args)]
 pub struct LiveArgs {
-    /// Input device name (None: default).
+    /// Input (microphone) device name; default: the system's default input.
+    #[arg(long)]
     pub input: Option<String>,
-    /// Output device name (None: default).
+    /// Output (loudspeaker) device name; default: the system's default output.
+    #[arg(long)]
     pub output: Option<String>,
-    /// Preferred device rate.
+    /// Preferred device rate in Hz (the devices' default rate if they refuse it).
+    #[arg(long, default_value_t = 48000)]
     pub rate: u32,
-    /// Far end from a WAV file.
+    /// Far end from this WAV file (played through the receive path as G.711 packets).
+    #[arg(long, value_name = "FAR.wav")]
     pub far: Option<PathBuf>,
-    /// UDP port to receive the far end's RTP on.
+    /// UDP port to receive the far end's RTP on (with --peer).
+    #[arg(long, value_name = "PORT")]
     pub listen: Option<u16>,
-    /// Where to send our RTP.
+    /// Address to send our RTP to (with --listen), e.g. 127.0.0.1:40000.
+    #[arg(long, value_name = "ADDR:PORT")]
     pub peer: Option<SocketAddr>,
     /// Stop after this many seconds (0: until interrupted; with --far: the file's length + 1 s).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub seconds: f64,
-    /// Write what was sent (decoded, 8 kHz) to this WAV file at the end.
+    /// Write what was sent (decoded, 8 kHz) to this WAV file when the run ends.
+    #[arg(long, value_name = "OUT.wav")]
     pub record: Option<PathBuf>,
-    /// Switch the echo canceller off.
+    /// Switch the echo canceller off (e.g. with a headset).
+    #[arg(long)]
     pub no_aec: bool,
     /// Switch the noise suppressor off.
+    #[arg(long)]
     pub no_ns: bool,
-    /// Only list the audio devices.
+    /// List the audio devices and exit.
+    #[arg(long)]
     pub list_devices: bool,
 }
 
