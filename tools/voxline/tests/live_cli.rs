@@ -24,7 +24,15 @@ fn bad_arguments_are_refused_before_touching_a_device() {
     );
     refused(&[&"live", &"--far", &far, &"--seconds", &"-1"], "--seconds");
     refused(
-        &[&"live", &"--listen", &"40000", &"--peer", &"127.0.0.1:40001", &"--record", &"x.wav"],
+        &[
+            &"live",
+            &"--listen",
+            &"40000",
+            &"--peer",
+            &"127.0.0.1:40001",
+            &"--record",
+            &"x.wav",
+        ],
         "--record needs --seconds",
     );
 }
@@ -46,11 +54,22 @@ fn a_live_call_runs_through_the_audio_server() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sent.wav");
     let far = testdata("speech/jfk_inaugural.wav");
-    let o = voxline(&[&"live", &"--far", &far, &"--seconds", &"6", &"--record", &out]);
+    let o = voxline(&[
+        &"live",
+        &"--far",
+        &far,
+        &"--seconds",
+        &"6",
+        &"--record",
+        &out,
+    ]);
     let text = common::stdout(&o);
     println!("{text}");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(text.contains("echo delay"), "live statistics printed: {text}");
+    assert!(
+        text.contains("echo delay"),
+        "live statistics printed: {text}"
+    );
     let sent = common::read_wav(&out);
     assert_eq!(sent.sample_rate, 8000);
     assert!(sent.duration_secs() > 5.5, "{}", sent.duration_secs());
