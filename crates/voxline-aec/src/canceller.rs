@@ -106,6 +106,9 @@ const HEADROOM_MS: usize = 15;
 const SANITIZED_PER_FRAME: usize = 2;
 /// Partitions re-constrained per frame and filter.
 const CONSTRAINED_PER_FRAME: usize = 2;
+/// How much more energy than the microphone both filters' errors must have before the
+/// microphone is passed instead (+3 dB).
+const PASSTHROUGH_MARGIN: f32 = 2.0;
 /// Step of the background NLMS filter.
 const BACKGROUND_STEP: f32 = 1.0;
 /// Leakage below which the main filter counts as converged (-10 dB): the delay estimate may
@@ -288,6 +291,9 @@ impl EchoCanceller {
                     misalignment_weight: 0.5,
                     noise_rise: 1.0046,
                     over_subtraction: 2.0,
+                    near_floor: 0.5,
+                    near_threshold: 4.0,
+                    near_hold_frames: 5,
                 },
             ),
             erle_mic: 0.0,
@@ -484,16 +490,21 @@ impl EchoCanceller {
         }
 
         // Output of the linear stage: the better filter, or the microphone itself when both
-        // would add energy (a filter that has just been shifted or has diverged).
+        // clearly add energy (a filter that has just been shifted or has diverged). The margin
+        // matters in double talk: the error of a good filter (near end + residual) can exceed
+        // the microphone (near end + echo) by a little through the near end's chance
+        // correlation with the echo within one frame, and passing the microphone then would
+        // let the whole echo through (about one frame in ten of double talk).
         let use_shadow = shadow_energy < 0.5 * main_energy;
         let best_energy = main_energy.min(shadow_energy);
-        let (linear_out, echo_est): (&[f32], &[f32]) = if best_energy > mic_energy {
-            (&self.capture, &self.no_echo)
-        } else if use_shadow {
-            (&self.error_shadow, &self.echo_shadow)
-        } else {
-            (&self.error_main, &self.echo_main)
-        };
+        let (linear_out, echo_est): (&[f32], &[f32]) =
+            if best_energy > PASSTHROUGH_MARGIN * mic_energy {
+                (&self.capture, &self.no_echo)
+            } else if use_shadow {
+                (&self.error_shadow, &self.echo_shadow)
+            } else {
+                (&self.error_main, &self.echo_main)
+            };
 
         if self.config.residual_suppression {
             let report = self.suppressor.process(

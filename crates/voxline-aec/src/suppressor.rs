@@ -30,6 +30,14 @@ pub(crate) struct SuppressorParams {
     pub(crate) noise_rise: f32,
     /// Over-subtraction factor of the gain rule.
     pub(crate) over_subtraction: f32,
+    /// Gain floor while the near end talks (double talk): the near end is never attenuated
+    /// by more than this, whatever the residual echo estimate says.
+    pub(crate) near_floor: f32,
+    /// The near end counts as present when the error exceeds the residual echo and noise
+    /// estimates by this many times the residual echo estimate.
+    pub(crate) near_threshold: f32,
+    /// Frames the near-end presence is held after its last detection.
+    pub(crate) near_hold_frames: u32,
 }
 
 /// Per-band residual-echo suppressor with comfort noise.
@@ -64,6 +72,10 @@ pub(crate) struct ResidualEchoSuppressor {
     residual_prev: Vec<f32>,
     noise_floor: Vec<f32>,
     gain: Vec<f32>,
+    /// Residual echo estimate of this block per band.
+    residual: Vec<f32>,
+    /// Frames left of the near-end presence hold.
+    near_hold: u32,
     log_mag: Vec<f32>,
     rng: Xorshift32,
 }
@@ -128,6 +140,8 @@ impl ResidualEchoSuppressor {
             residual_prev: vec![0.0; bands],
             noise_floor: vec![1e-3; bands],
             gain: vec![1.0; bands],
+            residual: vec![0.0; bands],
+            near_hold: 0,
             log_mag: vec![0.0; bands],
             rng: Xorshift32::new(0x5eed_ec40),
         }
@@ -142,6 +156,7 @@ impl ResidualEchoSuppressor {
         self.residual_prev.fill(0.0);
         self.noise_floor.fill(1e-3);
         self.gain.fill(1.0);
+        self.near_hold = 0;
     }
 
     /// Band powers of `block` (a new B samples following `prev`) through the Hann window.
@@ -223,8 +238,36 @@ impl ResidualEchoSuppressor {
                 .max(self.params.misalignment_weight * self.misalign_band[k]);
             r = r.max(0.25 * self.residual_prev[k]);
             self.residual_prev[k] = r;
-            let g = (1.0 - self.params.over_subtraction * r / e).clamp(self.params.min_gain, 1.0);
-            self.gain[k] = g;
+            self.residual[k] = r;
+        }
+        // Near-end presence (double talk): the error holds clearly more than the estimated
+        // residual echo and background noise, summed over bands. While it holds, the gain is
+        // floored (as speech-presence-dependent echo suppression limits do): a little residual
+        // echo under the near talker costs less than gating parts of its spectrum. In far-end
+        // single talk the error is the residual echo itself, so the floor does not apply.
+        let mut excess = 0.0;
+        let mut residual_total = 0.0;
+        let mut noise_total = 0.0;
+        for ((&e, &r), &n) in error_band.iter().zip(&self.residual).zip(&self.noise_floor) {
+            excess += (e - r - n).max(0.0);
+            residual_total += r;
+            noise_total += n;
+        }
+        if far_active
+            && excess > self.params.near_threshold * residual_total
+            && excess > 4.0 * noise_total
+        {
+            self.near_hold = self.params.near_hold_frames;
+        } else {
+            self.near_hold = self.near_hold.saturating_sub(1);
+        }
+        let floor = if self.near_hold > 0 {
+            self.params.min_gain.max(self.params.near_floor)
+        } else {
+            self.params.min_gain
+        };
+        for ((g, &e), &r) in self.gain.iter_mut().zip(&error_band).zip(&self.residual) {
+            *g = (1.0 - self.params.over_subtraction * r / (e + tiny)).clamp(floor, 1.0);
         }
         // Smooth across bands (musical-noise control), never above the unsmoothed maximum.
         let mut prev = self.gain[0];
