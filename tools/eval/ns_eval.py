@@ -18,6 +18,14 @@ clean speech alone through each system (PESQ loss and level change), and how muc
 first 30 ms of each speech onset is attenuated than steady speech (per-bin gains estimated from
 output/input spectra and applied to the clean speech).
 
+Two clean conditions: `clean`, the recordings as they are, and `clean-gated`, the same with
+their pauses muted. The recordings carry their own background, measured 26-30 dB below the
+active speech level (the 10th percentile of the 10 ms frame levels; printed with the table):
+a suppressor should remove that, yet PESQ against the recording counts the removal as a loss.
+The target "clean speech passes with PESQ loss <= 0.05" is therefore checked on
+`clean-gated` (background only under the speech, so its SNR is far above 30 dB): speech a
+suppressor should leave alone; `clean` is reported for information.
+
 Deterministic: every noise comes from a fixed seed. See README.md beside this file.
 """
 
@@ -73,6 +81,9 @@ TARGET_PESQ_GAIN = 0.45
 TARGET_CLEAN_PESQ_LOSS = 0.05
 TARGET_CLEAN_LEVEL_DB = 0.5
 TARGET_ONSET_DB = 2.0
+# The clean conditions: as recorded, and with the pauses muted (the one the targets apply to).
+CLEAN_CONDS = ("clean", "clean-gated")
+CLEAN_TARGET = "clean-gated"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -131,6 +142,27 @@ def level_change_db(clean: np.ndarray, out: np.ndarray, rate: int) -> float:
     e_clean = (clean[: k * n].reshape(k, n) ** 2).sum(axis=1)[act].sum()
     e_out = (out[: k * n].reshape(k, n) ** 2).sum(axis=1)[act].sum()
     return float(10 * np.log10((e_out + 1e-20) / (e_clean + 1e-20)))
+
+
+def own_snr_db(x: np.ndarray, rate: int) -> float:
+    """A recording's own SNR: active speech level over the 10th percentile of the 10 ms frame
+    levels (its background in the pauses)."""
+    return active_level_db(x, rate) - float(np.percentile(frame_levels(x, rate), 10))
+
+
+def gate_pauses(x: np.ndarray, rate: int) -> np.ndarray:
+    """`x` with its pauses muted: 10 ms frames less than 12 dB above the background (the 10th
+    percentile of the frame levels) and more than 30 ms from a louder frame set to zero, with
+    10 ms raised-cosine ramps."""
+    n = rate // 100
+    lv = frame_levels(x, rate)
+    keep = lv >= np.percentile(lv, 10) + 12.0
+    keep = np.convolve(keep.astype(float), np.ones(7), mode="same") > 0  # +-30 ms
+    mask = np.zeros(len(x))
+    mask[: len(keep) * n] = np.repeat(keep.astype(float), n)
+    ramp = np.hanning(2 * n + 1)
+    mask = np.clip(np.convolve(mask, ramp / ramp.sum(), mode="same"), 0.0, 1.0)
+    return x * mask
 
 
 def seed_of(*parts) -> int:
@@ -385,14 +417,16 @@ def onset_metrics(clean: np.ndarray, noisy: np.ndarray, out: np.ndarray, rate: i
 class Task:
     rate: int
     target: str
-    noise: str  # "clean" for no added noise
+    noise: str  # "clean" / "clean-gated" for no added noise
     snr: float
 
 
 def run_task(task: Task, setup: Setup, systems: list[str], workdir: str, keep: bool) -> list[dict]:
     rate = task.rate
     clean = load_speech(task.target, rate)
-    if task.noise == "clean":
+    if task.noise == "clean-gated":
+        clean = gate_pauses(clean, rate)
+    if task.noise in CLEAN_CONDS:
         noisy = clean.copy()
     else:
         noisy = mix(clean, make_noise(task.noise, len(clean), rate, task.target), task.snr, rate)
@@ -419,7 +453,8 @@ def run_task(task: Task, setup: Setup, systems: list[str], workdir: str, keep: b
                "system": system, "pesq": p, "stoi": s}
         if system != "unprocessed":
             row.update(onset_metrics(clean, noisy_q, out, rate))
-        if task.noise == "clean":
+        if task.noise in CLEAN_CONDS:
+            row["own_snr_db"] = own_snr_db(noisy_q, rate)
             row["level_db"] = level_change_db(clean, out, rate)
             row["pesq_ref"] = score(clean, clean, rate)[0]
         rows.append(row)
@@ -455,7 +490,7 @@ def report(results: list[dict], systems: list[str], rates: list[int], snrs, nois
 
     for rate in rates:
         band = "NB, 8 kHz" if rate == 8000 else "WB, 16 kHz"
-        noisy = [r for r in sel(rate=rate) if r["noise"] != "clean"]
+        noisy = [r for r in sel(rate=rate) if r["noise"] not in CLEAN_CONDS]
         if not noisy:
             continue
         for metric, fmt in (("pesq", "{:.2f}"), ("stoi", "{:.3f}")):
@@ -492,9 +527,11 @@ def report(results: list[dict], systems: list[str], rates: list[int], snrs, nois
         # Onsets and fricatives.
         proc = [s for s in systems if s != "unprocessed"]
         rows = []
-        for snr in ["clean"] + snrs:
-            rs = sel(rate=rate, noise="clean") if snr == "clean" else [r for r in noisy if r["snr"] == snr]
-            line = ["clean" if snr == "clean" else f"{snr:+g} dB"]
+        for snr in list(CLEAN_CONDS) + snrs:
+            rs = sel(rate=rate, noise=snr) if snr in CLEAN_CONDS else [r for r in noisy if r["snr"] == snr]
+            if not rs:
+                continue
+            line = [snr if snr in CLEAN_CONDS else f"{snr:+g} dB"]
             for s in proc:
                 on = mean(r["onset_delta"] for r in rs if r["system"] == s)
                 fr = mean(r["fric_delta"] for r in rs if r["system"] == s)
@@ -505,8 +542,10 @@ def report(results: list[dict], systems: list[str], rates: list[int], snrs, nois
         table(f"Extra attenuation of onsets (first 30 ms) / fricatives vs steady speech, dB, {band}",
               ["SNR"] + proc, rows)
         # Clean speech.
-        clean = sel(rate=rate, noise="clean")
-        if clean:
+        for cond in CLEAN_CONDS:
+            clean = sel(rate=rate, noise=cond)
+            if not clean:
+                continue
             rows = []
             for s in systems:
                 rs = [r for r in clean if r["system"] == s]
@@ -514,12 +553,15 @@ def report(results: list[dict], systems: list[str], rates: list[int], snrs, nois
                 lvl = [r.get("level_db", 0.0) for r in rs]
                 rows.append([s, f"{mean(loss):.3f}", f"{max(loss):.3f}",
                              f"{mean(lvl):+.2f}", f"{max(lvl, key=abs):+.2f}"])
-                if s == "voxline":
+                if s == "voxline" and cond == CLEAN_TARGET:
                     if max(loss) > TARGET_CLEAN_PESQ_LOSS:
-                        missed.append(f"{band} clean: voxline PESQ loss {max(loss):.3f} > {TARGET_CLEAN_PESQ_LOSS}")
+                        missed.append(f"{band} {cond}: voxline PESQ loss {max(loss):.3f} > {TARGET_CLEAN_PESQ_LOSS}")
                     if max(abs(v) for v in lvl) > TARGET_CLEAN_LEVEL_DB:
-                        missed.append(f"{band} clean: voxline level change {max(lvl, key=abs):+.2f} dB")
-            table(f"Clean speech (no added noise), {band}",
+                        missed.append(f"{band} {cond}: voxline level change {max(lvl, key=abs):+.2f} dB")
+            own = sorted({(r["target"], round(r["own_snr_db"], 1)) for r in clean})
+            what = ("as recorded" if cond == "clean" else "pauses muted; the targets apply here")
+            table(f"Clean speech ({cond}: {what}), {band}; own SNR of the recordings: "
+                  + ", ".join(f"{Path(t).stem} {v:.1f} dB" for t, v in own),
                   ["system", "PESQ loss mean", "PESQ loss max", "level change mean", "level change max"], rows)
     return missed
 
@@ -586,7 +628,7 @@ def main() -> int:
         targets = TARGETS[rate][: a.targets or None]
         for t in targets:
             if not a.no_clean:
-                tasks.append(Task(rate, t, "clean", 0))
+                tasks.extend(Task(rate, t, c, 0) for c in CLEAN_CONDS)
             for nz in noises:
                 for snr in snrs:
                     tasks.append(Task(rate, t, nz, snr))

@@ -104,6 +104,23 @@ fn tone_bursts_pass_nearly_unchanged() {
 }
 
 #[test]
+fn high_snr_signal_is_left_untouched() {
+    // Bursts about 40 dB above a faint background: the dynamic range of the frame levels says
+    // there is nothing audible to remove, so after the first second the output is the input.
+    for rate in RATES {
+        let fs = rate.hz() as usize;
+        let (x, _) = tone_bursts(fs, 6, 0.0005);
+        let y = suppress(rate, 20.0, &x);
+        let err: f64 = (fs..x.len()).map(|i| f64::from(y[i] - x[i]).powi(2)).sum();
+        let snr = db(energy(&x[fs..]) / err);
+        assert!(
+            snr > 60.0,
+            "{rate}: output differs from the input, SNR {snr:.1} dB"
+        );
+    }
+}
+
+#[test]
 fn noise_level_steps_are_tracked_within_two_seconds() {
     for rate in [SampleRate::Hz8000, SampleRate::Hz16000, SampleRate::Hz48000] {
         let fs = rate.hz() as usize;
