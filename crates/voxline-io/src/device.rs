@@ -38,6 +38,10 @@ pub struct DuplexConfig {
     pub buffer_frames: Option<u32>,
     /// How long [`DuplexDevice::read_capture`] waits for input before giving up, in ms.
     pub read_timeout_ms: u64,
+    /// Extra render reserve in ms (0 to 200) kept on top of what the callback sizes need:
+    /// more delay, fewer underruns on a loaded machine (every underrun or correction moves the
+    /// echo path the canceller has learnt).
+    pub render_reserve_ms: u32,
 }
 
 impl Default for DuplexConfig {
@@ -49,6 +53,7 @@ impl Default for DuplexConfig {
             frame_ms: 10,
             buffer_frames: None,
             read_timeout_ms: 2000,
+            render_reserve_ms: 0,
         }
     }
 }
@@ -360,6 +365,12 @@ impl DuplexDevice {
                 config.frame_ms
             )));
         }
+        if config.render_reserve_ms > 200 {
+            return Err(IoError::Config(format!(
+                "render reserve {} ms is above 200 ms",
+                config.render_reserve_ms
+            )));
+        }
         let input = find_device(config.input.as_deref(), true)?;
         let output = find_device(config.output.as_deref(), false)?;
         let in_caps = Capabilities::of(&input, true)?;
@@ -381,12 +392,13 @@ impl DuplexDevice {
             BufferSize::Fixed(n) => n as usize,
             BufferSize::Default => frame as usize,
         };
-        let rings = RingConfig::new(
+        let mut rings = RingConfig::new(
             rate,
             usize::from(in_config.channels),
             usize::from(out_config.channels),
             expected_callback,
         );
+        rings.render_target += (rate * config.render_reserve_ms / 1000) as usize;
         let (processing, capture, render) = duplex_rings(rings)?;
         let (in_err_tx, input_errors) = RingBuffer::new(16);
         let (out_err_tx, output_errors) = RingBuffer::new(16);

@@ -95,8 +95,8 @@ struct Measured {
     played_db: f64,
     recorded_db: f64,
     lag_plausible: bool,
-    /// Non-fatal errors the audio backend reported during the run.
-    warnings: u64,
+    /// Backend errors, underruns and fill corrections once the speech had started.
+    disturbances: u64,
     lag_ms: f64,
     correlation: f64,
     erle_db: f64,
@@ -116,6 +116,9 @@ fn run(requested_rate: u32) -> Measured {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(2048),
         ),
+        // 60 ms of render reserve: on a loaded machine an underrun, and the insertion that
+        // follows, moves the echo path the canceller has learnt.
+        render_reserve_ms: 60,
         ..DuplexConfig::default()
     };
     let mut device = DuplexDevice::open(config).unwrap_or_else(|e| {
@@ -133,7 +136,14 @@ fn run(requested_rate: u32) -> Measured {
     let frames = far.len() / n;
     let mut played = vec![0.0f32; frames * n];
     let mut recorded = vec![0.0f32; frames * n];
+    // Device-path disturbances once the speech starts (after the 2 s lead-in): backend
+    // errors, render underruns, fill corrections. Each one moves the echo path.
+    let lead = 2 * rate as usize / n;
+    let mut at_lead = (0, device.stats());
     for k in 0..frames {
+        if k == lead {
+            at_lead = (device.warnings().0, device.stats());
+        }
         let (cap, out) = (&mut recorded[k * n..(k + 1) * n], &far[k * n..(k + 1) * n]);
         device
             .read_capture(cap)
@@ -146,6 +156,22 @@ fn run(requested_rate: u32) -> Measured {
     let stats = device.stats();
     let (warnings, last_warning) = device.warnings();
     println!("  backend warnings: {warnings} (last: {last_warning:?})");
+    let (w0, s0) = at_lead;
+    let disturbances = (warnings - w0)
+        + (stats.render.xruns - s0.render.xruns)
+        + (stats.capture.xruns - s0.capture.xruns)
+        + u64::from(
+            stats.render.dropped + stats.render.inserted > s0.render.dropped + s0.render.inserted,
+        )
+        + u64::from(stats.capture.dropped > s0.capture.dropped);
+    println!(
+        "  disturbances during the speech: {} backend errors, {} render underruns, render \
+         corrections {} dropped / {} inserted samples",
+        warnings - w0,
+        stats.render.xruns - s0.render.xruns,
+        stats.render.dropped - s0.render.dropped,
+        stats.render.inserted - s0.render.inserted
+    );
     println!(
         "  {frames} frames; callbacks in/out {}/{} (largest {}/{} samples); render underruns {} \
          ({} samples), capture overruns {}; fill control: capture dropped {}, render dropped \
@@ -221,7 +247,7 @@ fn run(requested_rate: u32) -> Measured {
         played_db,
         recorded_db,
         lag_plausible,
-        warnings,
+        disturbances,
         lag_ms,
         correlation,
         erle_db,
@@ -241,22 +267,21 @@ fn pulseaudio_loopback_echo_is_cancelled() {
         .map(|v| v.split(',').filter_map(|r| r.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![48_000]);
     for rate in rates {
-        // ALSA's PulseAudio plugin sometimes reports a spurious EIO from snd_pcm_avail_delay
-        // while PulseAudio's timing information is not ready (alsa-plugins issue 65); cpal
-        // then skips a period and the echo path jumps. A run during which the backend reported
-        // such errors and that missed the target is repeated, up to three runs in all.
+        // On a loaded machine the device path glitches now and then: ALSA's PulseAudio plugin
+        // reports spurious EIO from snd_pcm_avail_delay while PulseAudio's timing information
+        // is not ready (alsa-plugins issue 65), a callback comes late and the output
+        // underruns, the fill control corrects. Each moves the echo path the canceller has
+        // learnt. A run that was disturbed like this once the speech had started and missed the
+        // target is repeated, up to three runs in all; an undisturbed run must pass at once.
         let mut attempt = 1;
         let m = loop {
             println!("loopback at {rate} Hz requested, run {attempt}:");
             let m = run(rate);
             let good = m.erle_db >= 25.0 && m.correlation > 0.5 && m.lag_plausible;
-            if good || m.warnings == 0 || attempt == 3 {
+            if good || m.disturbances == 0 || attempt == 3 {
                 break m;
             }
-            println!(
-                "  the backend reported {} errors during this run: repeating",
-                m.warnings
-            );
+            println!("  disturbed run missed the target: repeating");
             attempt += 1;
         };
         // The recording must really carry the far end (not silence), at a plausible delay.
