@@ -25,7 +25,7 @@ const MIN_PEAK_TO_MEAN: f32 = 12.0;
 /// Sweeps a new lag must win in a row before it replaces a locked estimate.
 const SWEEPS_TO_SWITCH: u32 = 4;
 /// A new lag's squared correlation must exceed the current lag's by this factor to count.
-const SWITCH_MARGIN: f32 = 2.0;
+const SWITCH_MARGIN: f32 = 4.0;
 /// Sweeps a lag must win in a row to give the first estimate.
 const SWEEPS_TO_LOCK: u32 = 2;
 /// Two sweep winners this close (decimated samples) are the same lag.
@@ -133,6 +133,13 @@ pub(crate) struct DelayEstimator {
     corr: Vec<f32>,
     /// Blocks since the render signal was last active (saturating).
     render_silent_blocks: usize,
+    /// Per render slot (same ring as `render_re`): whether its two-block window held any
+    /// active render signal. Lags whose render block was silent are not averaged: silence
+    /// carries no information about them, and decaying them while the near end talks alone
+    /// would let noise at the few lags that still see old far-end speech win the search.
+    render_active: Vec<bool>,
+    /// Whether the previous render block was active.
+    render_prev_active: bool,
     /// Number of averaged updates so far (saturating).
     updates: u32,
     sweep_next: usize,
@@ -176,6 +183,8 @@ impl DelayEstimator {
             scratch_spec: Spectrum::zeros(bins),
             corr: vec![0.0; 2 * BLOCK],
             render_silent_blocks: usize::MAX,
+            render_active: vec![false; partitions],
+            render_prev_active: false,
             updates: 0,
             sweep_next: 0,
             sweep_best: 0.0,
@@ -211,6 +220,8 @@ impl DelayEstimator {
         self.render_power.fill(0.0);
         self.capture_power.fill(0.0);
         self.render_silent_blocks = usize::MAX;
+        self.render_active.fill(false);
+        self.render_prev_active = false;
         self.updates = 0;
         self.sweep_next = 0;
         self.sweep_best = 0.0;
@@ -236,7 +247,10 @@ impl DelayEstimator {
         self.render_re[at..at + bins].copy_from_slice(&self.scratch_spec.re);
         self.render_im[at..at + bins].copy_from_slice(&self.scratch_spec.im);
 
-        self.render_silent_blocks = if render_energy > SILENCE {
+        let active = render_energy > SILENCE;
+        self.render_active[self.head] = active || self.render_prev_active;
+        self.render_prev_active = active;
+        self.render_silent_blocks = if active {
             0
         } else {
             self.render_silent_blocks.saturating_add(1)
@@ -269,6 +283,9 @@ impl DelayEstimator {
         for p in 0..self.partitions {
             // Render block p blocks older than the newest.
             let slot = (self.head + self.partitions - p) % self.partitions;
+            if !self.render_active[slot] {
+                continue;
+            }
             let xr = &self.render_re[slot * bins..(slot + 1) * bins];
             let xi = &self.render_im[slot * bins..(slot + 1) * bins];
             let cr = &mut self.cross_re[p * bins..(p + 1) * bins];
