@@ -10,8 +10,9 @@
 //! delay that is really in excess of what the bursts need. When the floor leaves
 //! `target ± margin` it asks the processing side to drop or insert samples, a few per frame
 //! (see [`crate::splice`]), until the floor is back on target; so the delay stays bounded
-//! whatever the drift. Windows in which a correction was applied are not used for the next
-//! decision, so a correction is never counted twice.
+//! whatever the drift. Only two windows in a row on the same side of the band trigger a
+//! correction: scheduling jitter moves single windows, drift persists. Windows in which a
+//! correction was applied are not used for a decision, so a correction is never counted twice.
 //!
 //! The drift estimate is an exponentially weighted least-squares line through the ring's
 //! "excess" — fill level plus samples dropped minus samples inserted minus device-side losses
@@ -84,6 +85,9 @@ pub struct FillController {
     window_min: usize,
     corrected_in_window: bool,
     raised_in_window: bool,
+    /// Which side of the dead band the last window's floor was on (-1, 0, +1), and that floor.
+    last_side: i8,
+    last_floor: usize,
     /// A jump is under way: `pending` is applied as fast as the caller can.
     jumping: bool,
     /// Samples still to drop (positive) or insert (negative).
@@ -128,6 +132,8 @@ impl FillController {
             window_min: usize::MAX,
             corrected_in_window: false,
             raised_in_window: false,
+            last_side: 0,
+            last_floor: 0,
             jumping: false,
             pending: 0,
             floor: None,
@@ -175,11 +181,28 @@ impl FillController {
                     self.jumps += 1;
                     self.jumping = true;
                     self.pending = (floor - self.target) as i64;
-                } else if floor > hi {
-                    self.pending = (floor - self.target) as i64;
-                } else if floor < lo {
-                    self.pending = -((self.target - floor) as i64);
+                } else {
+                    // Correct only when two windows in a row agree (scheduling jitter makes
+                    // single windows stray; drift persists), by the smaller of the two errors.
+                    let side = if floor > hi {
+                        1
+                    } else if floor < lo {
+                        -1
+                    } else {
+                        0
+                    };
+                    if side != 0 && side == self.last_side {
+                        let error = |f: usize| f as i64 - self.target as i64;
+                        let (a, b) = (error(floor), error(self.last_floor));
+                        self.pending = if side > 0 { a.min(b) } else { a.max(b) };
+                        self.last_side = 0;
+                    } else {
+                        self.last_side = side;
+                    }
+                    self.last_floor = floor;
                 }
+            } else {
+                self.last_side = 0;
             }
             self.seen = 0;
             self.window_min = usize::MAX;

@@ -108,13 +108,13 @@ fn run(requested_rate: u32) -> Measured {
         input: std::env::var("VOXLINE_AUDIO_INPUT").ok(),
         output: std::env::var("VOXLINE_AUDIO_OUTPUT").ok(),
         rate: Some(requested_rate),
-        // Device periods of about 43 ms at 48 kHz: with shorter ones ALSA's PulseAudio plugin
+        // Device buffers of 2048 samples at 48 kHz (43 ms, as many at other rates): with shorter ones ALSA's PulseAudio plugin
         // on a loaded 2-core machine often reports spurious errors (see below).
         buffer_frames: Some(
             std::env::var("VOXLINE_AUDIO_BUFFER")
                 .ok()
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(2048),
+                .unwrap_or(requested_rate * 2048 / 48_000),
         ),
         // 60 ms of render reserve: on a loaded machine an underrun, and the insertion that
         // follows, moves the echo path the canceller has learnt.
