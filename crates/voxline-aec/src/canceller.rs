@@ -109,8 +109,13 @@ const CONSTRAINED_PER_FRAME: usize = 2;
 /// How much more energy than the microphone both filters' errors must have before the
 /// microphone is passed instead (+3 dB).
 const PASSTHROUGH_MARGIN: f32 = 2.0;
-/// Step of the background NLMS filter.
+/// Step of the background NLMS filter while it learns.
 const BACKGROUND_STEP: f32 = 1.0;
+/// Step of the background NLMS filter once the foreground filter is good (leakage below
+/// [`FINE_LEAKAGE`]).
+const FINE_BACKGROUND_STEP: f32 = 0.6;
+/// Leakage below which the background filter takes the finer step (-15 dB).
+const FINE_LEAKAGE: f32 = 0.03;
 /// Leakage below which the main filter counts as converged (-10 dB): the delay estimate may
 /// then not move the filter window by more than one block.
 const CONVERGED_LEAKAGE: f32 = 0.1;
@@ -290,9 +295,10 @@ impl EchoCanceller {
                     ratio_weight: 2.0,
                     misalignment_weight: 0.5,
                     noise_rise: 1.0046,
-                    over_subtraction: 2.0,
+                    over_subtraction: 4.0,
+                    near_over_subtraction: 2.0,
                     near_floor: 0.5,
-                    near_threshold: 4.0,
+                    near_threshold: 3.0,
                     near_hold_frames: 5,
                 },
             ),
@@ -744,8 +750,17 @@ impl EchoCanceller {
         self.window[..b].fill(0.0);
         self.window[b..].copy_from_slice(&self.error_shadow);
         self.fft.forward(&self.window, &mut self.error_spec);
+        // Full step while learning (start, echo path change: the leakage is high), a smaller
+        // one once the foreground filter models the echo well, for a lower misadjustment (the
+        // steady-state residual of NLMS grows with its step) and less disturbance in double
+        // talk.
+        let step = if self.main_converged && self.leakage < FINE_LEAKAGE {
+            FINE_BACKGROUND_STEP
+        } else {
+            BACKGROUND_STEP
+        };
         for f in 0..self.bins {
-            let step = BACKGROUND_STEP / (self.weighted_power[f] + regularisation);
+            let step = step / (self.weighted_power[f] + regularisation);
             self.step_spec.re[f] = step * self.error_spec.re[f];
             self.step_spec.im[f] = step * self.error_spec.im[f];
         }

@@ -28,8 +28,10 @@ pub(crate) struct SuppressorParams {
     pub(crate) misalignment_weight: f32,
     /// Per-frame rise factor of the background noise tracker.
     pub(crate) noise_rise: f32,
-    /// Over-subtraction factor of the gain rule.
+    /// Over-subtraction factor of the gain rule (far-end single talk).
     pub(crate) over_subtraction: f32,
+    /// Over-subtraction factor while the near end is present (double talk).
+    pub(crate) near_over_subtraction: f32,
     /// Gain floor while the near end talks (double talk): the near end is never attenuated
     /// by more than this, whatever the residual echo estimate says.
     pub(crate) near_floor: f32,
@@ -242,9 +244,11 @@ impl ResidualEchoSuppressor {
         }
         // Near-end presence (double talk): the error holds clearly more than the estimated
         // residual echo and background noise, summed over bands. While it holds, the gain is
-        // floored (as speech-presence-dependent echo suppression limits do): a little residual
-        // echo under the near talker costs less than gating parts of its spectrum. In far-end
-        // single talk the error is the residual echo itself, so the floor does not apply.
+        // floored (as speech-presence-dependent echo suppression limits do) and the
+        // over-subtraction halved: a little residual echo under the near talker costs less than
+        // gating parts of its spectrum. In far-end single talk the error is the residual echo
+        // itself, so the floor does not apply and the over-subtraction is strong (including
+        // what the estimate misses of a clipping loudspeaker's distortion).
         let mut excess = 0.0;
         let mut residual_total = 0.0;
         let mut noise_total = 0.0;
@@ -261,13 +265,16 @@ impl ResidualEchoSuppressor {
         } else {
             self.near_hold = self.near_hold.saturating_sub(1);
         }
-        let floor = if self.near_hold > 0 {
-            self.params.min_gain.max(self.params.near_floor)
+        let (floor, over) = if self.near_hold > 0 {
+            (
+                self.params.min_gain.max(self.params.near_floor),
+                self.params.near_over_subtraction,
+            )
         } else {
-            self.params.min_gain
+            (self.params.min_gain, self.params.over_subtraction)
         };
         for ((g, &e), &r) in self.gain.iter_mut().zip(&error_band).zip(&self.residual) {
-            *g = (1.0 - self.params.over_subtraction * r / (e + tiny)).clamp(floor, 1.0);
+            *g = (1.0 - over * r / (e + tiny)).clamp(floor, 1.0);
         }
         // Smooth across bands (musical-noise control), never above the unsmoothed maximum.
         let mut prev = self.gain[0];
