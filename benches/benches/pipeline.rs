@@ -73,7 +73,7 @@ impl Bench {
             .expect("far");
         while let Some(p) = self.far.poll_packet() {
             let r = self.rng.next_u64();
-            if r % 50 != 0 {
+            if !r.is_multiple_of(50) {
                 self.in_flight
                     .push((now + 20.0 + (r % 40) as f64, p.to_vec()));
             }
