@@ -23,6 +23,7 @@ mod cmd;
 mod error;
 mod files;
 mod plot;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use error::CliResult;

@@ -10,7 +10,6 @@
 use crate::error::{CliError, CliResult};
 use crate::files::write_atomic;
 use crate::plot::{self, Series};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
 use std::io::{Cursor, Write as _};
 use std::path::Path;
@@ -269,10 +268,9 @@ pub fn run(opts: &DemoOptions<'_>) -> CliResult {
         room_ir: &room,
         arrivals: &arrivals,
     };
-    let bar = ProgressBar::new(2 * total.div_ceil(DEVICE_RATE.samples_per_10ms()) as u64);
-    bar.set_style(
-        ProgressStyle::with_template("  {bar:40} {pos}/{len} frames {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    let bar = crate::progress::bar(
+        2 * total.div_ceil(DEVICE_RATE.samples_per_10ms()) as u64,
+        "frames",
     );
     let mut busy = Duration::ZERO;
     let mut entered = Instant::now();

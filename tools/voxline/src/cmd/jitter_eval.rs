@@ -47,6 +47,7 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
     );
     outln!("|---|---:|---:|---:|---:|---:|---:|");
     let mut missed = Vec::new();
+    let bar = crate::progress::bar(Profile::NAMES.len() as u64 * seeds, "runs");
     for name in Profile::NAMES {
         let network = profile(name)?;
         let mut row = Row::default();
@@ -62,6 +63,7 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
             row.stretch_percent += report.stretch_percent;
             row.fixed_late += late_fraction_at(&trace, report.mean_delay_ms);
             row.runs += 1.0;
+            bar.inc(1);
         }
         let n = row.runs;
         let (late, mean, oracle) = (row.late_loss / n, row.mean_delay_ms / n, row.oracle_ms / n);
@@ -71,15 +73,17 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
         } else {
             f64::INFINITY
         };
-        outln!(
-            "| {name} | {:.2} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |",
-            100.0 * late,
-            mean,
-            oracle,
-            ratio,
-            row.stretch_percent / n,
-            100.0 * row.fixed_late / n
-        );
+        bar.suspend(|| {
+            outln!(
+                "| {name} | {:.2} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |",
+                100.0 * late,
+                mean,
+                oracle,
+                ratio,
+                row.stretch_percent / n,
+                100.0 * row.fixed_late / n
+            )
+        });
         let mut why = Vec::new();
         if late > TARGET_LATE_LOSS {
             why.push(format!("late loss {:.2} %", 100.0 * late));
@@ -91,6 +95,7 @@ pub fn run(seconds: f64, seeds: u64, packet_ms: u32) -> CliResult {
             missed.push(format!("{name} ({})", why.join(", ")));
         }
     }
+    bar.finish_and_clear();
     outln!();
     if missed.is_empty() {
         outln!(
