@@ -299,7 +299,7 @@ impl EchoCanceller {
                     near_over_subtraction: 2.0,
                     near_floor: 0.5,
                     near_threshold: 3.0,
-                    near_hold_frames: 5,
+                    near_hold_frames: 7,
                 },
             ),
             erle_mic: 0.0,
