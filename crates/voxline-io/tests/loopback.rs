@@ -5,19 +5,20 @@
 //! Far-end speech (testdata/speech/jfk_inaugural.wav) is played through cpal to the default
 //! output — PulseAudio's null sink — and recorded back from the default input — the sink's
 //! monitor — through ALSA's `default` (PulseAudio) device, with the real device buffering, the
-//! real callbacks and clocks. The recording is the "echo": the echo canceller gets the frames
-//! written to the output as its reference and the recorded frames as the microphone, and must
-//! remove at least 25 dB of it. The round-trip latency is measured by cross-correlation and
+//! real callbacks and clocks. The recording is the "echo": the send path of `voxline-pipeline`
+//! (DC removal, echo canceller, noise suppressor, G.711) gets the frames written to the output
+//! as its render reference and the recorded frames as the microphone, and what it sends must
+//! be at least 25 dB below the echo. The round-trip latency is measured by cross-correlation and
 //! compared with the canceller's own delay estimate.
 //!
 //! Without the variable the test prints "skipped" and passes; with it, any device failure,
 //! a silent recording or an implausible delay fails the test. `VOXLINE_AUDIO_INPUT` and
 //! `VOXLINE_AUDIO_OUTPUT` select other devices by name.
 
-use voxline_aec::{EchoCanceller, EchoCancellerConfig};
 use voxline_core::SampleRate;
 use voxline_frontend::resample_all;
 use voxline_io::{DuplexConfig, DuplexDevice};
+use voxline_pipeline::{PipelineConfig, SendPath};
 
 fn enabled() -> bool {
     match std::env::var("VOXLINE_AUDIO_LOOPBACK") {
@@ -207,38 +208,49 @@ fn run(requested_rate: u32) -> Measured {
     );
     let lag_plausible = lag > 0 && lag < max_lag - 2 * step;
 
-    // Echo cancellation: reference = frames written, microphone = frames recorded.
-    let mut aec = EchoCanceller::new(EchoCancellerConfig::new(aec_rate)).expect("AEC");
-    let mut out = vec![0.0f32; frames * n];
+    // The send path (voxline-pipeline: DC removal, echo canceller, noise suppressor, G.711
+    // encoder) with the canceller at the device rate: reference = frames written, microphone
+    // = frames recorded; what it sends is 8 kHz audio, compared over the same time spans.
+    let mut pipeline = PipelineConfig::new(aec_rate);
+    pipeline.processing_rate = aec_rate;
+    let mut send = SendPath::new(&pipeline).expect("send path");
+    let wire = 80; // 8 kHz samples per frame
+    let mut out = vec![0.0f32; frames * wire];
     for k in 0..frames {
         let r = k * n..(k + 1) * n;
-        aec.process(&played[r.clone()], &recorded[r.clone()], &mut out[r])
-            .expect("AEC frame");
+        send.process(&played[r.clone()], &recorded[r])
+            .expect("send path frame");
+        out[k * wire..(k + 1) * wire].copy_from_slice(send.taps().encoded);
+        while send.poll_packet().is_some() {}
     }
-    let aec_stats = aec.stats();
+    let aec_stats = send.stats().echo.expect("echo canceller on");
+    // Mean-square echo reduction between device samples [s0, s1) of the recording and the
+    // same time span of the sent audio (shifted by the send path's latency).
+    let latency = (send.latency_ms() * 8.0).round() as usize;
+    let reduction = |s0: usize, s1: usize| -> f64 {
+        let to_wire = |s: usize| (s * wire / n + latency).min(out.len());
+        let (w0, w1) = (to_wire(s0), to_wire(s1));
+        let mic = energy(&recorded[s0..s1]) / (s1 - s0).max(1) as f64;
+        let sent = energy(&out[w0..w1]) / (w1 - w0).max(1) as f64;
+        db(mic / sent.max(1e-30))
+    };
     // ERLE per second from the echo's onset, to show the convergence.
     let onset = speech.start + lag;
     let per_second: Vec<String> = (onset..frames * n)
         .step_by(rate as usize)
-        .map(|s0| {
-            let s1 = (s0 + rate as usize).min(frames * n);
-            format!(
-                "{:.0}",
-                db(energy(&recorded[s0..s1]) / energy(&out[s0..s1]).max(1e-30))
-            )
-        })
+        .map(|s0| format!("{:.0}", reduction(s0, (s0 + rate as usize).min(frames * n))))
         .collect();
     println!(
-        "  ERLE per second from the echo onset (dB): {}",
+        "  echo reduction per second from the echo onset (dB): {}",
         per_second.join(" ")
     );
-    // ERLE over the second pass of the far-end speech as it arrives at the microphone (the
-    // first pass, 11 s, is for convergence).
+    // Over the second pass of the far-end speech as it arrives at the microphone (the first
+    // pass, 11 s, is for convergence).
     let start = speech.start + speech.len() / 2 + lag;
     let end = (speech.end + lag).min(frames * n);
-    let erle_db = db(energy(&recorded[start..end]) / energy(&out[start..end]).max(1e-30));
+    let erle_db = reduction(start, end);
     println!(
-        "  ERLE {erle_db:.1} dB over {:.1} s; AEC delay estimate {:?} ms, AEC ERLE {:.1} dB",
+        "  echo reduction by the send path {erle_db:.1} dB over {:.1} s; AEC delay estimate {:?} ms, AEC ERLE {:.1} dB",
         (end - start) as f64 / f64::from(rate),
         aec_stats.delay_ms,
         aec_stats.erle_db
