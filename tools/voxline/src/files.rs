@@ -214,6 +214,17 @@ pub fn write_atomic(
     stage(path, write)?.commit()
 }
 
+/// Writes mono `f32` audio to `path` as 16-bit PCM WAV at `rate_hz` (rounded, saturated),
+/// atomically: the output of plc, ns, aec, resample, demo and live.
+pub fn write_mono_wav(path: &Path, rate_hz: u32, samples: &[f32]) -> CliResult {
+    let mut pcm = vec![0i16; samples.len()];
+    voxline_frontend::convert::f32_to_i16_slice(samples, &mut pcm)?;
+    write_atomic(path, |w| {
+        voxline_wav::write_pcm16_wav(w, rate_hz, 1, &pcm)
+            .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", path.display())))
+    })
+}
+
 /// Size of a file in bytes, for reports (0 when it cannot be read).
 pub fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)

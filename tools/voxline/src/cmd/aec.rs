@@ -6,12 +6,10 @@
 //! output has the microphone's rate and length. A FAR shorter than MIC is padded with silence.
 
 use crate::error::{CliError, CliResult};
-use crate::files::{check_wav_output, read_input, require_mono_input, write_atomic};
+use crate::files::{check_wav_output, read_input, require_mono_input, write_mono_wav};
 use std::path::Path;
 use voxline_aec::{EchoCanceller, EchoCancellerConfig};
 use voxline_core::SampleRate;
-use voxline_frontend::convert::f32_to_i16_slice;
-use voxline_wav::write_pcm16_wav;
 
 /// Options of `voxline aec`, as given on the command line (checked by [`run`]).
 pub struct AecArgs<'a> {
@@ -87,15 +85,9 @@ pub fn run(args: &AecArgs<'_>) -> CliResult {
     }
     out.truncate(mic.len());
     let stats = aec.stats();
-    let mut pcm16 = vec![0i16; out.len()];
-    f32_to_i16_slice(&out, &mut pcm16)?;
 
     // 4. Output.
-    write_atomic(args.output, |w| {
-        write_pcm16_wav(w, rate.hz(), 1, &pcm16).map_err(|e| {
-            CliError::bad_input(format!("cannot write {}: {e}", args.output.display()))
-        })
-    })?;
+    write_mono_wav(args.output, rate.hz(), &out)?;
     let delay = stats.delay_ms.map_or_else(
         || "not found (no far-end echo heard)".to_string(),
         |d| format!("{d:.1} ms"),

@@ -8,19 +8,17 @@
 //! file, a report with plots as HTML, and a summary table is printed.
 
 use crate::error::{CliError, CliResult};
-use crate::files::write_atomic;
+use crate::files::{write_atomic, write_mono_wav};
 use crate::plot::{self, Series};
 use std::fmt::Write as _;
 use std::io::{Cursor, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use voxline_core::{SampleRate, SplitMix64};
-use voxline_frontend::convert::f32_to_i16_slice;
 use voxline_pipeline::simulate::{
     simulate_call_observed, CallRecording, CallScenario, PacketArrival, SimulationEvent,
 };
 use voxline_pipeline::{FrameKind, PipelineConfig};
-use voxline_wav::write_pcm16_wav;
 
 /// The bundled far-end recording (public domain: J. F. Kennedy's 1961 inaugural address, 16 kHz).
 pub(crate) const SPEECH: &[u8] = include_bytes!("../../../../testdata/speech/jfk_inaugural.wav");
@@ -73,8 +71,7 @@ fn bundled(bytes: &[u8], what: &str) -> CliResult<Vec<f32>> {
 }
 
 fn rms_db(x: &[f32]) -> f32 {
-    let p = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len().max(1) as f64;
-    (10.0 * p.max(1e-20).log10()) as f32
+    db(power(x))
 }
 
 fn gain_to(x: &mut [f32], target_dbfs: f32) {
@@ -95,16 +92,6 @@ fn fan_noise(len: usize, level_dbfs: f32) -> Vec<f32> {
         .collect();
     gain_to(&mut x, level_dbfs);
     x
-}
-
-fn write_wav(dir: &Path, name: &str, rate: SampleRate, samples: &[f32]) -> CliResult {
-    let mut pcm = vec![0i16; samples.len()];
-    f32_to_i16_slice(samples, &mut pcm)?;
-    let path = dir.join(name);
-    write_atomic(&path, |w| {
-        write_pcm16_wav(w, rate.hz(), 1, &pcm)
-            .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", path.display())))
-    })
 }
 
 fn power(x: &[f32]) -> f64 {
@@ -155,12 +142,13 @@ fn analyse(rec: &CallRecording, near: &[f32], noise: &[f32], send_latency_ms: f3
     let proc = rec.processing_rate.hz() as f32;
     let wn = (WINDOW_S * dev) as usize;
     let count = rec.mic.len() / wn;
-    let shift = |rate: f32| (send_latency_ms / 1000.0 * rate) as usize;
-    let slice = |x: &[f32], rate: f32, k: usize, lag: usize| -> Vec<f32> {
+    let sent_lag = (send_latency_ms / 1000.0 * 8000.0) as usize;
+    // Mean square of window `k` of `x` (at `rate`), `lag` samples late.
+    let window_power = |x: &[f32], rate: f32, k: usize, lag: usize| -> f64 {
         let n = (WINDOW_S * rate) as usize;
         let a = (k * n + lag).min(x.len());
         let b = (a + n).min(x.len());
-        x[a..b].to_vec()
+        power(&x[a..b])
     };
     let mut w = Windows {
         times: Vec::new(),
@@ -170,10 +158,10 @@ fn analyse(rec: &CallRecording, near: &[f32], noise: &[f32], send_latency_ms: f3
         near_change: Vec::new(),
     };
     for k in 0..count {
-        let e = power(&slice(&rec.echo, dev, k, 0));
-        let s = power(&slice(near, dev, k, 0));
-        let v = power(&slice(noise, dev, k, 0));
-        let m = power(&slice(&rec.mic, dev, k, 0));
+        let e = window_power(&rec.echo, dev, k, 0);
+        let s = window_power(near, dev, k, 0);
+        let v = window_power(noise, dev, k, 0);
+        let m = window_power(&rec.mic, dev, k, 0);
         let talk = if e > ACTIVE && e > 100.0 * v && s < 0.01 * e {
             Talk::FarOnly
         } else if s > ACTIVE && s > 30.0 * v && e < 0.01 * s {
@@ -185,8 +173,8 @@ fn analyse(rec: &CallRecording, near: &[f32], noise: &[f32], send_latency_ms: f3
         } else {
             Talk::Other
         };
-        let after_echo = power(&slice(&rec.after_echo, proc, k, 0));
-        let sent = power(&slice(&rec.sent, 8000.0, k, shift(8000.0)));
+        let after_echo = window_power(&rec.after_echo, proc, k, 0);
+        let sent = window_power(&rec.sent, 8000.0, k, sent_lag);
         w.times.push((k as f32 + 0.5) * WINDOW_S);
         w.talk.push(talk);
         w.aec_reduction.push(db(m / after_echo.max(1e-20)));
@@ -381,7 +369,7 @@ pub fn run(opts: &DemoOptions<'_>) -> CliResult {
         ),
     ];
     for (name, rate, samples, _) in &wavs {
-        write_wav(out, name, *rate, samples)?;
+        write_mono_wav(&out.join(name), rate.hz(), samples)?;
     }
 
     // Measurements.

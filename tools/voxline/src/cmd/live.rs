@@ -108,13 +108,12 @@ mod imp {
 mod imp {
     use super::LiveArgs;
     use crate::error::{CliError, CliResult};
-    use crate::files::{read_input, require_mono, write_atomic};
+    use crate::files::{read_input, require_mono, write_mono_wav};
     use std::net::UdpSocket;
     use std::time::Instant;
     use voxline_core::SampleRate;
-    use voxline_frontend::convert::f32_to_i16_slice;
     use voxline_io::{DuplexConfig, DuplexDevice};
-    use voxline_pipeline::{Call, PipelineConfig, SendPath, MAX_PACKET_LEN};
+    use voxline_pipeline::{Call, PipelineConfig, SendPath};
 
     fn io(e: voxline_io::IoError) -> CliError {
         CliError::bad_input(format!("audio device: {e}"))
@@ -214,8 +213,13 @@ mod imp {
         let n = call.frame_len();
         let mut mic = vec![0.0f32; n];
         let mut speaker = vec![0.0f32; n];
-        let mut sent: Vec<f32> = Vec::new();
-        let mut packet = [0u8; MAX_PACKET_LEN];
+        // What was sent, for --record: sized for the whole run up front, so the loop does not
+        // reallocate (a run with --record always has a known length).
+        let mut sent: Vec<f32> = Vec::with_capacity(if args.record.is_some() {
+            frames_total as usize * 80
+        } else {
+            0
+        });
         let start = Instant::now();
         // Echo reduction over frames where the loudspeaker played something, after 2 s.
         let (mut mic_energy, mut sent_energy) = (0.0f64, 0.0f64);
@@ -238,9 +242,7 @@ mod imp {
                     *pos += n;
                     encoder.process_capture(frame)?;
                     while let Some(p) = encoder.poll_packet() {
-                        let len = p.len();
-                        packet[..len].copy_from_slice(p);
-                        if call.receive_packet(&packet[..len], now_ms).is_err() {
+                        if call.receive_packet(p, now_ms).is_err() {
                             refused += 1;
                         }
                     }
@@ -296,13 +298,7 @@ mod imp {
             );
         }
         if let Some(path) = &args.record {
-            let mut pcm = vec![0i16; sent.len()];
-            f32_to_i16_slice(&sent, &mut pcm)?;
-            write_atomic(path, |w| {
-                voxline_wav::write_pcm16_wav(w, 8000, 1, &pcm).map_err(|e| {
-                    CliError::bad_input(format!("cannot write {}: {e}", path.display()))
-                })
-            })?;
+            write_mono_wav(path, 8000, &sent)?;
             outln!("  wrote what was sent (8 kHz) to {}", path.display());
         }
         Ok(())

@@ -6,12 +6,10 @@
 //! change between input and output.
 
 use crate::error::{CliError, CliResult};
-use crate::files::{check_wav_output, read_input, require_mono_input, write_atomic};
+use crate::files::{check_wav_output, read_input, require_mono_input, write_mono_wav};
 use std::path::Path;
 use voxline_core::{Latency, SampleRate};
-use voxline_frontend::convert::f32_to_i16_slice;
 use voxline_ns::{NoiseSuppressor, NsConfig};
-use voxline_wav::write_pcm16_wav;
 
 /// Options of `voxline ns`.
 pub struct NsArgs<'a> {
@@ -68,14 +66,9 @@ pub fn run(args: &NsArgs<'_>) -> CliResult {
     }
     out.drain(..latency);
     out.truncate(pcm.len());
-    let mut pcm16 = vec![0i16; out.len()];
-    f32_to_i16_slice(&out, &mut pcm16)?;
 
     // 4. Output.
-    write_atomic(output, |w| {
-        write_pcm16_wav(w, rate.hz(), 1, &pcm16)
-            .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", output.display())))
-    })?;
+    write_mono_wav(output, rate.hz(), &out)?;
     let seconds = pcm.len() as f64 / f64::from(rate.hz());
     outln!(
         "voxline ns: {} ({} Hz, {seconds:.2} s), max attenuation {} dB",

@@ -15,15 +15,13 @@
 
 use crate::cmd::netsim::check_packet_ms;
 use crate::error::{CliError, CliResult};
-use crate::files::{check_wav_output, read_input, require_mono_input, write_atomic};
+use crate::files::{check_wav_output, read_input, require_mono_input, write_mono_wav};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use voxline_core::{Latency, SampleRate};
-use voxline_frontend::convert::f32_to_i16_slice;
 use voxline_plc::{
     conceal_recording, conceal_recording_with_lookahead, PacketLossConcealer, PlcMode,
 };
-use voxline_wav::write_pcm16_wav;
 
 /// Largest |difference| (in 16-bit LSB) with the reference for which a vector passes.
 pub const CONFORMANCE_TOLERANCE: u32 = 1;
@@ -228,14 +226,9 @@ fn conceal_file(
     } else {
         conceal_recording(rate, mode, &pcm, &flags)?
     };
-    let mut pcm16 = vec![0i16; out.len()];
-    f32_to_i16_slice(&out, &mut pcm16)?;
 
     // 4. Output.
-    write_atomic(output, |w| {
-        write_pcm16_wav(w, rate.hz(), 1, &pcm16)
-            .map_err(|e| CliError::bad_input(format!("cannot write {}: {e}", output.display())))
-    })?;
+    write_mono_wav(output, rate.hz(), &out)?;
     let percent = if packets == 0 {
         0.0
     } else {
