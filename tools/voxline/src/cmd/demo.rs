@@ -6,6 +6,8 @@
 //! microphone, where the near-end talker and background noise join it; the send path removes
 //! the echo and the noise and encodes what is sent back. Every signal is written as a WAV
 //! file, a report with plots as HTML, and a summary table is printed.
+//! Simplified: the near-end talker is the dry recording added at the microphone (no room path
+//! of its own) and the fan noise is filtered white noise.
 
 use crate::error::{CliError, CliResult};
 use crate::files::{write_atomic, write_mono_wav};
