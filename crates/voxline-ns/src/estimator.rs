@@ -14,6 +14,12 @@
 //!   smoothing factor lowered where the current frame clearly holds more energy than the last
 //!   speech estimate explains *and* its 5-bin neighbourhood is well above the noise, so onsets
 //!   are not clipped (the DD estimate lags by one frame) while single noise peaks are ignored.
+//!   The a-priori SNR used is the geometric mean of that and a second estimate by selective
+//!   cepstro-temporal smoothing of the maximum-likelihood estimate `gamma - 1` (Breithaupt,
+//!   Gerkmann & Martin, ICASSP 2008; see `cepstrum.rs`): the envelope and pitch coefficients
+//!   follow the current frame, the rest is smoothed over time, which gives the estimate less
+//!   random fine structure in noise than the ML one and less lag than decision-directed
+//!   (PESQ +0.038 wide-band, +0.039 narrow-band, STOI +0.003 against decision-directed alone).
 //! * **Speech presence** and **gain**: the optimally-modified log-spectral amplitude estimator
 //!   (OM-LSA, Cohen & Berdugo, "Speech enhancement for non-stationary noise environments",
 //!   Signal Processing 2001): the a-priori speech *absence* probability comes from the
@@ -39,6 +45,7 @@
 //!   estimated through the noise tracker, the spread does not shrink when speech leaks into the
 //!   noise estimate. Before any speech the spread is small, so noise alone is suppressed.
 
+use crate::cepstrum::{CepstralSmoother, CepstrumParams};
 use crate::fastmath::{exp, expint_e1, ln};
 
 /// Floor of the noise power (about -120 dB re full scale): keeps ratios finite on silence.
@@ -113,6 +120,12 @@ struct Params {
     /// inside speech.
     cap_hang: u32,
     cap_reset: f32,
+    /// Cepstro-temporal smoothing of the ML a-priori SNR, and the factor applied to its result
+    /// against the downward bias of averaging in the log domain (the log of a periodogram lies
+    /// 2.5 dB below the log of its mean on average): 3 dB; 4 dB raised STOI a little more but
+    /// let pink noise alone come down only 26 dB at the 30 dB setting.
+    cepstrum: CepstrumParams,
+    cepstral_bias: f32,
 }
 
 const PARAMS: Params = Params {
@@ -134,6 +147,15 @@ const PARAMS: Params = Params {
     cap_hi: 0.4,
     cap_hang: 30,
     cap_reset: 0.6,
+    cepstrum: CepstrumParams {
+        env_ms: 1.0,
+        beta_env: 0.0,
+        beta_pitch: 0.2,
+        beta_const: 0.8,
+        beta_avg: 0.96,
+        pitch_threshold: 0.2,
+    },
+    cepstral_bias: 2.0,
 };
 
 /// Presence likelihood from an averaged a-priori SNR: 0 below `self.prm.zeta_min`, 1 above `self.prm.zeta_max`,
@@ -183,6 +205,9 @@ pub(crate) struct Estimator {
     speech_probability: f32,
     /// Frames in a row whose speech probability stayed below `cap_reset`.
     quiet_frames: u32,
+    /// Cepstro-temporal smoothing of the ML a-priori SNR and its output (natural log).
+    cepstral: CepstralSmoother,
+    ln_xi_cepstral: Box<[f32]>,
 }
 
 impl Estimator {
@@ -221,6 +246,8 @@ impl Estimator {
             sub_bass: ((SUB_BASS_HZ / bin_hz).ceil() as usize).min(bins),
             speech_probability: 0.0,
             quiet_frames: 0,
+            cepstral: CepstralSmoother::new(bins, bin_hz, prm.cepstrum),
+            ln_xi_cepstral: box_of(0.0),
         };
         e.set_depth();
         e
@@ -243,6 +270,7 @@ impl Estimator {
         self.zeta_peak = ZETA_PEAK_MIN;
         self.speech_probability = 0.0;
         self.quiet_frames = 0;
+        self.cepstral.reset();
         self.snr_db = f32::NEG_INFINITY;
         self.level_hist.fill(0.0);
         self.level_total = 0.0;
@@ -435,7 +463,24 @@ impl Estimator {
             };
             let xi = (alpha * dd + (1.0 - alpha) * ml).max(self.prm.xi_min);
             self.xi[k] = xi;
-            self.zeta[k] = self.prm.zeta_beta * self.zeta[k] + (1.0 - self.prm.zeta_beta) * xi;
+        }
+        // The cepstro-temporally smoothed ML estimate, and the geometric mean of the two.
+        let floor = self.prm.xi_min;
+        for (c, &g) in self.ln_xi_cepstral.iter_mut().zip(&*self.gamma) {
+            *c = ln((g - 1.0).max(floor));
+        }
+        self.cepstral.smooth(&mut self.ln_xi_cepstral);
+        let ln_bias = ln(self.prm.cepstral_bias);
+        let b = self.prm.zeta_beta;
+        for ((z, xi), &c) in self
+            .zeta
+            .iter_mut()
+            .zip(&mut *self.xi)
+            .zip(&*self.ln_xi_cepstral)
+        {
+            let cepstral = exp(c + ln_bias).max(floor);
+            *xi = (*xi * cepstral).sqrt();
+            *z = b * *z + (1.0 - b) * *xi;
         }
     }
 

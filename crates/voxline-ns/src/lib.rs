@@ -8,7 +8,9 @@
 //!    Hendriks 2012) that follows level changes within about a second and holds still under
 //!    speech,
 //! 2. estimates the a-priori SNR by the decision-directed approach (Ephraim & Malah 1984),
-//!    reacting faster at onsets so the starts of words are not clipped,
+//!    reacting faster at onsets so the starts of words are not clipped, combined with a
+//!    selective cepstro-temporal smoothing of the maximum-likelihood estimate (Breithaupt,
+//!    Gerkmann & Martin 2008),
 //! 3. applies the OM-LSA gain (Cohen & Berdugo 2001): the log-spectral amplitude estimator
 //!    weighted by the speech presence probability, floored at the configured maximum
 //!    attenuation ([`NsConfig::max_attenuation_db`], 6 to 30 dB, default 20 dB),
@@ -25,6 +27,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cepstrum;
 mod estimator;
 mod fastmath;
 mod stft;
