@@ -249,7 +249,7 @@ def job(task: dict) -> dict:
         out = scen / "mic.wav" if system == "mic" else scen / f"out_{system}.wav"
         info = {}
         if system != "mic":
-            info = run_system(system, scen, out, task["voxline"] and Path(task["voxline"]), Path(task["ref"]))
+            info = run_system(system, scen, out, task["voxline"] and Path(task["voxline"]), task["ref"] and Path(task["ref"]))
         r = measure(scen, out, labels)
         r.update({"system": system, "condition": task["condition"], "variant": task["variant"],
                   "rate": rate, "info": info})

@@ -132,6 +132,8 @@ FIXTURES: list[Spec] = [
         near_intervals=[(2.5, 5.5)],
         enr_db=5.0,
     ),
+    Spec(name="path_change_8k", rate=8000, seed=111, duration=8.0, far_talker="libri_5703",
+         near_talker="libri_198", delay_ms=40, rt60=0.5, path_change=4.0),
 ]
 
 

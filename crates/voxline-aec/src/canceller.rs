@@ -88,6 +88,8 @@ pub struct EchoCancellerStats {
     pub drift_ppm: f32,
     /// Times the main filter was replaced by the faster shadow filter (echo path changes).
     pub main_from_shadow: u64,
+    /// Echo path changes detected (the converged filters stopped modelling the echo).
+    pub echo_path_changes: u64,
     /// Times the shadow filter was reset to the main filter (it diverged in double talk).
     pub shadow_from_main: u64,
     /// Capture frames that found no render frame waiting (render treated as silence).
@@ -119,6 +121,22 @@ const FINE_LEAKAGE: f32 = 0.03;
 /// Leakage below which the main filter counts as converged (-10 dB): the delay estimate may
 /// then not move the filter window by more than one block.
 const CONVERGED_LEAKAGE: f32 = 0.1;
+/// Echo reduction of the linear stage, averaged over far-active frames, at which the filters
+/// count as converged (12 dB), unless the background noise limits it (see
+/// [`NOISE_LIMITED_REDUCTION`]).
+const CONVERGED_REDUCTION: f32 = 16.0;
+/// The same after a detected echo path change (15 dB): the leakage estimate the suppressor
+/// then relies on lags behind a filter that is still re-learning, so it needs more proof.
+const RECONVERGED_REDUCTION: f32 = 32.0;
+/// With the error within 3 dB of the microphone's background floor, a linear stage that
+/// cancels at least this much (6 dB) counts as converged: the noise, not the filter, limits it.
+const NOISE_LIMITED_REDUCTION: f32 = 4.0;
+/// Forgetting factor of the convergence sums per far-active frame (time constant 0.33 s).
+const CONVERGENCE_FORGET: f32 = 0.97;
+/// Far-active frames summed before convergence may be declared.
+const CONVERGENCE_MIN_FRAMES: u32 = 20;
+/// Per-frame rise of the microphone background floor (about 2 dB/s).
+const FLOOR_RISE: f32 = 1.0046;
 /// Averaging rate of the leakage regression per frame (when the echo dominates the error).
 const LEAKAGE_RATE: f32 = 0.05;
 /// Smallest leakage: the filter is never assumed better than -30 dB.
@@ -185,11 +203,22 @@ pub struct EchoCanceller {
     decay_profile: Vec<f32>,
     /// The foreground filter holds a converged echo path.
     main_converged: bool,
+    /// Recursive sums over far-active frames of the microphone energy, the linear stage's
+    /// error energy and the microphone's background floor, which decide convergence.
+    convergence: [f32; 3],
+    convergence_frames: u32,
+    /// Convergence was lost to an echo path change and is being regained.
+    relearning: bool,
+    /// Background level of the microphone (frame energy, fast down, slow up).
+    mic_floor: f32,
     /// Estimated echo power from beyond the filter's tail (late reverberation), per bin, in
     /// error-spectrum units.
     late_reverb: Vec<f32>,
     tail_power: Vec<f32>,
     shadow_better_frames: u32,
+    /// Microphone, foreground and background error energy summed over the current run of
+    /// frames where the background filter cancels better.
+    streak: [f32; 3],
     /// Exponentially weighted least-squares fit of the delay estimate against time (frames):
     /// sums of 1, t, t^2, d and t*d. Its slope is the clock drift.
     drift_fit: [f64; 5],
@@ -278,9 +307,14 @@ impl EchoCanceller {
                 w.iter().map(|v| v / total).collect()
             },
             main_converged: false,
+            convergence: [0.0; 3],
+            convergence_frames: 0,
+            relearning: false,
+            mic_floor: 0.0,
             late_reverb: vec![0.0; bins],
             tail_power: vec![0.0; bins],
             shadow_better_frames: 0,
+            streak: [0.0; 3],
             drift_fit: [0.0; 5],
             drift_frame: 0,
             drift_changes: 0,
@@ -342,8 +376,13 @@ impl EchoCanceller {
         self.leak_auto = 0.0;
         self.leakage = 1.0;
         self.main_converged = false;
+        self.convergence = [0.0; 3];
+        self.convergence_frames = 0;
+        self.relearning = false;
+        self.mic_floor = 0.0;
         self.late_reverb.fill(0.0);
         self.shadow_better_frames = 0;
+        self.streak = [0.0; 3];
         self.main_diverged_frames = 0;
         self.drift_fit = [0.0; 5];
         self.drift_frame = 0;
@@ -538,6 +577,14 @@ impl EchoCanceller {
             out_energy = cap;
         }
 
+        if mic_energy < self.mic_floor || self.mic_floor == 0.0 {
+            self.mic_floor = mic_energy;
+        } else {
+            self.mic_floor *= FLOOR_RISE;
+        }
+        if far_active {
+            self.track_convergence(mic_energy, linear_energy);
+        }
         if far_active && !saturated {
             self.adapt(mic_energy, main_energy, shadow_energy);
         }
@@ -730,6 +777,43 @@ impl EchoCanceller {
         }
     }
 
+    /// The echo path changed: back to the start-up echo model (and the full background step)
+    /// until the filters model the new path.
+    fn lose_convergence(&mut self) {
+        self.main_converged = false;
+        self.relearning = true;
+        self.convergence = [0.0; 3];
+        self.convergence_frames = 0;
+        self.stats.echo_path_changes += 1;
+    }
+
+    /// Decides when the filters model the echo well enough for the residual-echo suppressor to
+    /// trust them instead of the start-up echo model: the linear stage's echo reduction,
+    /// averaged over the last ~0.3 s of far-end activity, reaches 12 dB (15 dB after an echo
+    /// path change), or at least 6 dB with
+    /// the error down at the microphone's background noise. One lucky frame is not enough
+    /// (declaring convergence early leaves echo through while the filters still learn).
+    fn track_convergence(&mut self, mic_energy: f32, error_energy: f32) {
+        let c = &mut self.convergence;
+        c[0] = CONVERGENCE_FORGET * c[0] + mic_energy;
+        c[1] = CONVERGENCE_FORGET * c[1] + error_energy;
+        c[2] = CONVERGENCE_FORGET * c[2] + self.mic_floor;
+        self.convergence_frames = self.convergence_frames.saturating_add(1);
+        let needed = if self.relearning {
+            RECONVERGED_REDUCTION
+        } else {
+            CONVERGED_REDUCTION
+        };
+        if !self.main_converged
+            && self.convergence_frames >= CONVERGENCE_MIN_FRAMES
+            && (c[0] > needed * c[1]
+                || (c[1] < 2.0 * c[2] && c[0] > NOISE_LIMITED_REDUCTION * c[1]))
+        {
+            self.main_converged = true;
+            self.relearning = false;
+        }
+    }
+
     /// Adapts the background filter from this block's error and manages the pair.
     fn adapt(&mut self, mic_energy: f32, main_energy: f32, shadow_energy: f32) {
         let b = self.block;
@@ -778,14 +862,26 @@ impl EchoCanceller {
         // background filter that diverged restarts from the foreground.
         if shadow_energy < 0.5 * main_energy && shadow_energy < 0.25 * mic_energy {
             self.shadow_better_frames += 1;
+            self.streak[0] += mic_energy;
+            self.streak[1] += main_energy;
+            self.streak[2] += shadow_energy;
         } else {
             self.shadow_better_frames = 0;
+            self.streak = [0.0; 3];
         }
         if self.shadow_better_frames >= 3 {
+            // A converged foreground filter that cancels less than 1.5 dB over the run while
+            // the background one cancels 6 dB more has lost the echo path (someone moved).
+            // Double talk does not do this: it disturbs the background filter (which has no
+            // protection against it) more than the foreground. (The leakage estimate is no
+            // good sign here: it rose above 0.3 in double talk in the evaluation, and stayed
+            // low after some real path changes.)
+            let [mic, main, shadow] = self.streak;
+            if self.main_converged && main > 0.7 * mic && shadow * 4.0 < main {
+                self.lose_convergence();
+            }
+            self.streak = [0.0; 3];
             self.main.copy_from(&self.shadow);
-            // Converged once a copy cancels 12 dB (the suppressor's start-up echo model then
-            // gives way to the filter's).
-            self.main_converged |= shadow_energy * 16.0 < mic_energy;
             self.shadow_better_frames = 0;
             self.stats.main_from_shadow += 1;
         } else if shadow_energy > 4.0 * main_energy && shadow_energy > mic_energy {
@@ -799,6 +895,8 @@ impl EchoCanceller {
                 self.shadow.reset();
                 self.leakage = 1.0;
                 self.main_converged = false;
+                self.convergence = [0.0; 3];
+                self.convergence_frames = 0;
                 self.main_diverged_frames = 0;
             }
         } else {

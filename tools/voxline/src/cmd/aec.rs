@@ -104,6 +104,12 @@ pub fn run(args: &AecArgs<'_>) -> CliResult {
     if stats.delay_changes > 0 {
         outln!("  the delay changed {} times", stats.delay_changes);
     }
+    if stats.echo_path_changes > 0 {
+        outln!(
+            "  the echo path changed {} times (the filter re-learnt it)",
+            stats.echo_path_changes
+        );
+    }
     if stats.non_finite_samples > 0 {
         outln!(
             "  {} NaN/infinite samples were replaced by silence",
