@@ -97,37 +97,55 @@ impl CepstralSmoother {
         let scale = 1.0 / n as f32;
         // Pitch: the largest coefficient in the pitch range, if strong enough.
         let (lo, hi) = self.pitch_range;
-        let mut peak = lo;
-        for q in lo..=hi {
-            if self.cepstrum[q] > self.cepstrum[peak] {
-                peak = q;
+        let (mut peak, mut peak_value) = (lo, f32::MIN);
+        for (q, &c) in self.cepstrum[lo..=hi].iter().enumerate() {
+            if c > peak_value {
+                (peak, peak_value) = (lo + q, c);
             }
         }
-        let voiced = self.cepstrum[peak] * scale > self.prm.pitch_threshold;
-        let p = &self.prm;
-        for q in 0..bins {
+        let voiced = peak_value * scale > self.prm.pitch_threshold;
+        let p = self.prm;
+        // Smoothing constants: envelope, everything else, then the pitch peak and neighbours.
+        let keep = p.beta_avg;
+        let mix = |b: &mut f32, target: f32| {
+            // Flushed once within 1e-6 of the target (no denormals on the way to 0).
+            let v = keep * *b + (1.0 - keep) * target;
+            *b = if (v - target).abs() < 1e-6 { target } else { v };
+        };
+        let pitch = (peak - 1)..=(peak + 1).min(bins - 1);
+        for (q, b) in self.beta.iter_mut().enumerate() {
             let target = if q < self.env_end {
                 p.beta_env
-            } else if voiced && q + 1 >= peak && q <= peak + 1 {
+            } else if voiced && pitch.contains(&q) {
                 p.beta_pitch
             } else {
                 p.beta_const
             };
-            let b = &mut self.beta[q];
-            *b = p.beta_avg * *b + (1.0 - p.beta_avg) * target;
-            let c = self.cepstrum[q] * scale;
-            let s = &mut self.smoothed[q];
-            *s = if self.started {
-                *b * *s + (1.0 - *b) * c
-            } else {
-                c
-            };
+            mix(b, target);
+        }
+        if self.started {
+            for ((s, &c), &b) in self
+                .smoothed
+                .iter_mut()
+                .zip(&self.cepstrum[..bins])
+                .zip(&*self.beta)
+            {
+                *s = b * *s + (1.0 - b) * c * scale;
+            }
+        } else {
+            for (s, &c) in self.smoothed.iter_mut().zip(&self.cepstrum[..bins]) {
+                *s = c * scale;
+            }
         }
         self.started = true;
         // Back to the log spectrum: the even extension of the smoothed coefficients.
         self.cepstrum[..bins].copy_from_slice(&self.smoothed);
-        for q in 1..bins - 1 {
-            self.cepstrum[n - q] = self.smoothed[q];
+        for (d, &c) in self.cepstrum[bins..]
+            .iter_mut()
+            .rev()
+            .zip(&self.smoothed[1..bins - 1])
+        {
+            *d = c;
         }
         let done = self.forward.process_with_scratch(
             &mut self.cepstrum,
