@@ -147,6 +147,10 @@ const PARAMS: Params = Params {
     cap_hi: 0.4,
     cap_hang: 30,
     cap_reset: 0.6,
+    // Constants of Breithaupt et al. except the non-speech coefficients' 0.8 (0.97 in the
+    // paper, which scored lower here). The pitch threshold 0.2 is passed in most frames of
+    // this log-SNR cepstrum; without the pitch rule PESQ was 0.001 (WB) / 0.005 (NB) lower,
+    // 1.0 or 1.5 ms of envelope and a pitch constant of 0.5 scored the same or lower.
     cepstrum: CepstrumParams {
         env_ms: 1.0,
         beta_env: 0.0,
