@@ -445,7 +445,7 @@ pub fn run(opts: &DemoOptions<'_>) -> CliResult {
         fmt_db(path_far),
     );
     row(
-        "  the same with the noise at the microphone (capped by it)",
+        "  the same in the noisy call (the noise removed as well)",
         fmt_db(path_noisy),
     );
     row(
