@@ -143,6 +143,9 @@ const LEAKAGE_RATE: f32 = 0.05;
 const MIN_LEAKAGE: f32 = 1e-3;
 /// Per-frame forgetting factor of the drift fit (time constant 10 s).
 const DRIFT_FORGET: f64 = 0.999;
+/// Half the length of the fractional-delay interpolator that compensates clock drift on the
+/// render signal (taps on each side); it also delays the filters' render by this many samples.
+const INTERP_HALF: usize = 8;
 /// Largest clock drift followed (1000 ppm).
 const MAX_DRIFT: f32 = 1e-3;
 /// Mean render power (per sample) above which the far end counts as active (-70 dBFS).
@@ -168,6 +171,19 @@ pub struct EchoCanceller {
     render_started: bool,
     render_prev: Vec<f32>,
     render: Vec<f32>,
+    /// The last raw render samples (ring, `render_history.len()` a power of two) from which
+    /// the filters' drift-compensated render is interpolated.
+    render_history: Vec<f32>,
+    /// Raw render samples written to `render_history` so far.
+    history_written: u64,
+    /// The filters' render block: the raw render delayed by `INTERP_HALF + render_delay`
+    /// samples (fractional), which follows the clock drift so the filters see a still echo
+    /// path.
+    render_block: Vec<f32>,
+    /// Drift compensation delay of the filters' render, in samples, within `[0, block)`:
+    /// whole blocks are moved into the filter window (`delay_blocks`).
+    render_delay: f64,
+    interp: [f32; 2 * INTERP_HALF],
     capture: Vec<f32>,
     window: Vec<f32>,
     time: Vec<f32>,
@@ -226,8 +242,6 @@ pub struct EchoCanceller {
     drift_changes: u64,
     /// Estimated clock drift: how many samples per sample the echo path moves later.
     drift: f32,
-    /// Drift shift not yet applied to the filters, in samples.
-    drift_pending: f32,
     main_diverged_frames: u32,
     suppressor: ResidualEchoSuppressor,
     erle_mic: f32,
@@ -271,6 +285,11 @@ impl EchoCanceller {
             render_started: false,
             render_prev: vec![0.0; block],
             render: vec![0.0; block],
+            render_history: vec![0.0; (4 * block + 4 * INTERP_HALF).next_power_of_two()],
+            history_written: 0,
+            render_block: vec![0.0; block],
+            render_delay: 0.0,
+            interp: [0.0; 2 * INTERP_HALF],
             capture: vec![0.0; block],
             window: vec![0.0; 2 * block],
             time: vec![0.0; 2 * block],
@@ -319,7 +338,6 @@ impl EchoCanceller {
             drift_frame: 0,
             drift_changes: 0,
             drift: 0.0,
-            drift_pending: 0.0,
             main_diverged_frames: 0,
             suppressor: ResidualEchoSuppressor::new(
                 rate,
@@ -365,6 +383,9 @@ impl EchoCanceller {
         self.queue_read = 0;
         self.render_started = false;
         self.render_prev.fill(0.0);
+        self.render_history.fill(0.0);
+        self.history_written = 0;
+        self.render_delay = 0.0;
         self.render_spectra.clear();
         self.delay.reset();
         self.delay_blocks = 0;
@@ -388,7 +409,6 @@ impl EchoCanceller {
         self.drift_frame = 0;
         self.drift_changes = 0;
         self.drift = 0.0;
-        self.drift_pending = 0.0;
         self.suppressor.reset();
         self.erle_mic = 0.0;
         self.erle_out = 0.0;
@@ -448,12 +468,26 @@ impl EchoCanceller {
         }
         self.next_render_frame();
 
-        // Render spectrum of [previous, current] block.
-        self.window[..b].copy_from_slice(&self.render_prev);
-        self.window[b..].copy_from_slice(&self.render);
-        self.render_prev.copy_from_slice(&self.render);
-        self.fft.forward(&self.window, &mut self.spec);
-        self.render_spectra.push(&self.spec);
+        // The filters' render block (drift-compensated) and its spectrum of [previous,
+        // current] block; around a whole-block move of the compensation, two blocks or none.
+        self.write_history();
+        self.render_delay += f64::from(self.drift) * b as f64;
+        if self.render_delay >= b as f64 {
+            // The echo has moved one more block later: finish the block at the old alignment,
+            // then continue one block further on and read the filters one block older.
+            self.push_render_block();
+            self.render_delay -= b as f64;
+            self.delay_blocks += 1;
+            self.push_render_block();
+        } else if self.render_delay < 0.0 && self.delay_blocks > 0 {
+            // One block earlier: the block at the new alignment is the one pushed last.
+            self.render_delay += b as f64;
+            self.delay_blocks -= 1;
+        } else {
+            // (An echo that would arrive before its render cannot be followed further.)
+            self.render_delay = self.render_delay.max(0.0);
+            self.push_render_block();
+        }
 
         if self.delay.process(&self.render, &self.capture) {
             self.follow_delay();
@@ -611,6 +645,70 @@ impl EchoCanceller {
         Ok(())
     }
 
+    /// Appends the raw render frame to the interpolator's history.
+    fn write_history(&mut self) {
+        let mask = self.render_history.len() - 1;
+        for &v in &self.render {
+            self.render_history[(self.history_written as usize) & mask] = v;
+            self.history_written += 1;
+        }
+    }
+
+    /// Interpolates the filters' render block (the raw render delayed by `INTERP_HALF +
+    /// render_delay` samples) and pushes its spectrum, with the previous block's, into the
+    /// ring the filters read. Without drift compensation it is an exact delay.
+    fn push_render_block(&mut self) {
+        let b = self.block;
+        let mask = self.render_history.len() - 1;
+        let whole = self.render_delay.floor();
+        let phase = (self.render_delay - whole) as f32;
+        // Raw index of the block's first sample after the whole part of the delay.
+        let start = self.history_written as i64 - b as i64 - INTERP_HALF as i64 - whole as i64;
+        if phase == 0.0 {
+            for (i, o) in self.render_block.iter_mut().enumerate() {
+                let k = start + i as i64;
+                *o = if k >= 0 {
+                    self.render_history[k as usize & mask]
+                } else {
+                    0.0
+                };
+            }
+        } else {
+            // Windowed-sinc taps for a further delay of `phase` samples: x(c - phase) from
+            // x[c - H ..= c + H - 1] (Hann window over +-H, normalised to unit gain).
+            let h = INTERP_HALF as f32;
+            let mut sum = 0.0;
+            for (j, w) in self.interp.iter_mut().enumerate() {
+                // Tap j reads x[c + H - 1 - j]: distance from the wanted point c - phase.
+                let u = (h - 1.0 - j as f32) + phase;
+                let x = std::f32::consts::PI * u;
+                let sinc = if u.abs() < 1e-6 { 1.0 } else { x.sin() / x };
+                let win = 0.5 + 0.5 * (std::f32::consts::PI * u / h).cos();
+                *w = sinc * win;
+                sum += *w;
+            }
+            for w in self.interp.iter_mut() {
+                *w /= sum;
+            }
+            for (i, o) in self.render_block.iter_mut().enumerate() {
+                let c = start + i as i64;
+                let mut acc = 0.0;
+                for (j, w) in self.interp.iter().enumerate() {
+                    let k = c + INTERP_HALF as i64 - 1 - j as i64;
+                    if k >= 0 {
+                        acc += w * self.render_history[k as usize & mask];
+                    }
+                }
+                *o = acc;
+            }
+        }
+        self.window[..b].copy_from_slice(&self.render_prev);
+        self.window[b..].copy_from_slice(&self.render_block);
+        self.render_prev.copy_from_slice(&self.render_block);
+        self.fft.forward(&self.window, &mut self.spec);
+        self.render_spectra.push(&self.spec);
+    }
+
     /// Takes the oldest queued render frame, or silence when none is waiting.
     fn next_render_frame(&mut self) {
         let b = self.block;
@@ -635,7 +733,10 @@ impl EchoCanceller {
             return;
         };
         let b = self.block;
-        let current_start = self.delay_blocks * b;
+        // Where the filter window starts in the raw render: whole blocks, the interpolator's
+        // delay and the drift compensation.
+        let lag = INTERP_HALF + self.render_delay.round() as usize;
+        let current_start = self.delay_blocks * b + lag;
         // Keep the window while the main peak stays 10..35 ms into it.
         let offset = delay as isize - current_start as isize;
         let low = self.headroom as isize - (b / 2) as isize;
@@ -645,7 +746,7 @@ impl EchoCanceller {
         {
             return;
         }
-        let new_blocks = delay.saturating_sub(self.headroom) / b;
+        let new_blocks = delay.saturating_sub(self.headroom + lag) / b;
         let shift = new_blocks as isize - self.delay_blocks as isize;
         // A filter that still models the echo (low leakage, which double talk does not raise)
         // is evidence against a jump: near-end speech or a periodic far end can fool the
@@ -664,16 +765,10 @@ impl EchoCanceller {
 
     /// Follows clock drift between render and capture. The drift is the slope of the delay
     /// estimate over time (a least-squares fit over the last ~10 s, at the delay estimator's
-    /// 0.25 ms resolution); it is applied to both filters continuously as a fractional delay
-    /// (phase rotation), so they need not re-learn a sliding echo path.
+    /// 0.25 ms resolution); it is applied to the filters' render signal (see
+    /// `push_render_block`), so they see a still echo path and need not re-learn it.
     fn track_drift(&mut self) {
         let b = self.block as f32;
-        self.drift_pending += self.drift * b;
-        if self.drift_pending.abs() >= 0.05 {
-            self.main.delay_by(self.drift_pending);
-            self.shadow.delay_by(self.drift_pending);
-            self.drift_pending = 0.0;
-        }
         let Some(delay) = self.delay.delay_samples() else {
             return;
         };

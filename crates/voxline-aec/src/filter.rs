@@ -217,32 +217,6 @@ impl PartitionedFilter {
         }
     }
 
-    /// Delays the modelled impulse response by `samples` (fractional; negative advances it) by
-    /// rotating every bin's phase: how clock drift between render and capture is followed.
-    /// For small shifts the spill across partition boundaries is negligible (and trimmed by
-    /// the constraint).
-    pub(crate) fn delay_by(&mut self, samples: f32) {
-        let n = self.bins;
-        let fft_len = 2 * (n - 1);
-        let step = -2.0 * std::f32::consts::PI * samples / fft_len as f32;
-        let (ds, dc) = step.sin_cos();
-        for p in 0..self.partitions {
-            let wr = &mut self.re[p * n..(p + 1) * n];
-            let wi = &mut self.im[p * n..(p + 1) * n];
-            // Rotation by step * f, by recurrence (renormalised: f32 drift is tiny over a few
-            // hundred bins).
-            let (mut c, mut s) = (1.0f32, 0.0f32);
-            for f in 0..n {
-                let (r, i) = (wr[f], wi[f]);
-                wr[f] = r * c - i * s;
-                wi[f] = r * s + i * c;
-                let next_c = c * dc - s * ds;
-                s = s * dc + c * ds;
-                c = next_c;
-            }
-        }
-    }
-
     /// Re-imposes the `B`-tap constraint on the next `count` partitions in turn.
     pub(crate) fn constrain_some(
         &mut self,
@@ -306,23 +280,6 @@ mod tests {
         assert_eq!(f.re, vec![0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 3.0, 0.0]);
         f.shift(9);
         assert!(f.re.iter().all(|&v| v == 0.0));
-    }
-
-    #[test]
-    fn delay_by_moves_the_impulse_response() {
-        let bins = 81;
-        let mut f = PartitionedFilter::new(bins, 1);
-        // A pulse at tap 10: W(k) = exp(-j 2 pi k 10 / 160).
-        for k in 0..bins {
-            let w = -2.0 * std::f32::consts::PI * k as f32 * 10.0 / 160.0;
-            f.re[k] = w.cos();
-            f.im[k] = w.sin();
-        }
-        f.delay_by(3.0);
-        for k in 0..bins {
-            let w = -2.0 * std::f32::consts::PI * k as f32 * 13.0 / 160.0;
-            assert!((f.re[k] - w.cos()).abs() < 1e-3 && (f.im[k] - w.sin()).abs() < 1e-3);
-        }
     }
 
     #[test]

@@ -100,13 +100,13 @@ fn check_long_drift(rate: u32, ppm: f64, bulk_ms: usize) {
         })
         .collect();
     println!("  median echo reduction per 30 s: {medians:.1?} dB");
-    // Floor 22 dB: today 26.4-34.3 dB (8 kHz, +500 ppm) and 24.5-35.1 dB (16 kHz, -500 ppm)
-    // per 30 s, against 53-68 dB on the same call without drift. The drift is followed by
-    // rotating each partition's phase, which pushes the response across partition borders
-    // where the constraint cuts it and the filter must re-learn it: the known weak point.
+    // Today 30.2-55.7 dB (8 kHz, +500 ppm) and 36.1-57.7 dB (16 kHz, -500 ppm) per 30 s,
+    // against 53-68 dB on the same call without drift (the target for drift: 25 dB).
+    // With the drift followed by rotating each filter partition's phase, as before, it was
+    // 26.4-34.3 and 24.5-35.1 dB.
     for (part, m) in medians.iter().enumerate() {
         assert!(
-            *m >= 22.0,
+            *m >= 27.0,
             "{rate} Hz, {ppm:+} ppm: {m:.1} dB in {}-{} s",
             part * 30,
             part * 30 + 30
