@@ -146,6 +146,9 @@ const DRIFT_FORGET: f64 = 0.999;
 /// Half the length of the fractional-delay interpolator that compensates clock drift on the
 /// render signal (taps on each side); it also delays the filters' render by this many samples.
 const INTERP_HALF: usize = 8;
+/// Smallest drift estimate compensated (3 ppm): below it the estimate is mostly the fit's own
+/// noise on a still delay, and the filters' adaptation follows such slow motion by itself.
+const MIN_COMPENSATED_DRIFT: f32 = 3e-6;
 /// Largest clock drift followed (1000 ppm).
 const MAX_DRIFT: f32 = 1e-3;
 /// Mean render power (per sample) above which the far end counts as active (-70 dBFS).
@@ -183,7 +186,10 @@ pub struct EchoCanceller {
     /// Drift compensation delay of the filters' render, in samples, within `[0, block)`:
     /// whole blocks are moved into the filter window (`delay_blocks`).
     render_delay: f64,
+    /// Interpolator taps (reversed: tap `t` weighs `render_span[i + t]`).
     interp: [f32; 2 * INTERP_HALF],
+    /// The raw render samples one interpolated block reads, contiguous.
+    render_span: Vec<f32>,
     capture: Vec<f32>,
     window: Vec<f32>,
     time: Vec<f32>,
@@ -290,6 +296,7 @@ impl EchoCanceller {
             render_block: vec![0.0; block],
             render_delay: 0.0,
             interp: [0.0; 2 * INTERP_HALF],
+            render_span: vec![0.0; block + 2 * INTERP_HALF],
             capture: vec![0.0; block],
             window: vec![0.0; 2 * block],
             time: vec![0.0; 2 * block],
@@ -471,7 +478,9 @@ impl EchoCanceller {
         // The filters' render block (drift-compensated) and its spectrum of [previous,
         // current] block; around a whole-block move of the compensation, two blocks or none.
         self.write_history();
-        self.render_delay += f64::from(self.drift) * b as f64;
+        if self.drift.abs() >= MIN_COMPENSATED_DRIFT {
+            self.render_delay += f64::from(self.drift) * b as f64;
+        }
         if self.render_delay >= b as f64 {
             // The echo has moved one more block later: finish the block at the old alignment,
             // then continue one block further on and read the filters one block older.
@@ -675,12 +684,12 @@ impl EchoCanceller {
             }
         } else {
             // Windowed-sinc taps for a further delay of `phase` samples: x(c - phase) from
-            // x[c - H ..= c + H - 1] (Hann window over +-H, normalised to unit gain).
+            // x[c - H ..= c + H - 1] (Hann window over +-H, normalised to unit gain); tap t
+            // weighs x[c - H + t], which lies t - H + phase from the wanted point.
             let h = INTERP_HALF as f32;
             let mut sum = 0.0;
-            for (j, w) in self.interp.iter_mut().enumerate() {
-                // Tap j reads x[c + H - 1 - j]: distance from the wanted point c - phase.
-                let u = (h - 1.0 - j as f32) + phase;
+            for (t, w) in self.interp.iter_mut().enumerate() {
+                let u = t as f32 - h + phase;
                 let x = std::f32::consts::PI * u;
                 let sinc = if u.abs() < 1e-6 { 1.0 } else { x.sin() / x };
                 let win = 0.5 + 0.5 * (std::f32::consts::PI * u / h).cos();
@@ -690,16 +699,27 @@ impl EchoCanceller {
             for w in self.interp.iter_mut() {
                 *w /= sum;
             }
-            for (i, o) in self.render_block.iter_mut().enumerate() {
-                let c = start + i as i64;
-                let mut acc = 0.0;
-                for (j, w) in self.interp.iter().enumerate() {
-                    let k = c + INTERP_HALF as i64 - 1 - j as i64;
-                    if k >= 0 {
-                        acc += w * self.render_history[k as usize & mask];
-                    }
+            // The raw samples start - H .. start + B + H - 1, contiguous.
+            let first = start - INTERP_HALF as i64;
+            for (j, v) in self.render_span.iter_mut().enumerate() {
+                let k = first + j as i64;
+                *v = if k >= 0 {
+                    self.render_history[k as usize & mask]
+                } else {
+                    0.0
+                };
+            }
+            // One tap at a time over the whole block (vectorises; a dot product per sample
+            // does not, its sum being sequential).
+            self.render_block.fill(0.0);
+            for (t, &w) in self.interp.iter().enumerate() {
+                for (o, x) in self
+                    .render_block
+                    .iter_mut()
+                    .zip(&self.render_span[t..t + b])
+                {
+                    *o += w * x;
                 }
-                *o = acc;
             }
         }
         self.window[..b].copy_from_slice(&self.render_prev);
