@@ -86,7 +86,7 @@ pub struct EchoCancellerStats {
     /// Estimated clock drift between render and capture, in parts per million (positive: the
     /// echo arrives later and later).
     pub drift_ppm: f32,
-    /// Times the main filter was replaced by the faster shadow filter (echo path changes).
+    /// Times the main filter took a copy of the shadow filter (which cancelled better).
     pub main_from_shadow: u64,
     /// Echo path changes detected (the converged filters stopped modelling the echo).
     pub echo_path_changes: u64,
@@ -403,9 +403,7 @@ impl EchoCanceller {
         self.leak_cross = 0.0;
         self.leak_auto = 0.0;
         self.leakage = 1.0;
-        self.main_converged = false;
-        self.convergence = [0.0; 3];
-        self.convergence_frames = 0;
+        self.restart_convergence();
         self.relearning = false;
         self.mic_floor = 0.0;
         self.late_reverb.fill(0.0);
@@ -663,25 +661,31 @@ impl EchoCanceller {
         }
     }
 
+    /// Copies raw render samples `first..first + out.len()` (absolute indices; before the
+    /// first sample: silence) out of the history ring.
+    fn read_history(history: &[f32], first: i64, out: &mut [f32]) {
+        let mask = history.len() - 1;
+        for (j, o) in out.iter_mut().enumerate() {
+            let k = first + j as i64;
+            *o = if k >= 0 {
+                history[k as usize & mask]
+            } else {
+                0.0
+            };
+        }
+    }
+
     /// Interpolates the filters' render block (the raw render delayed by `INTERP_HALF +
     /// render_delay` samples) and pushes its spectrum, with the previous block's, into the
     /// ring the filters read. Without drift compensation it is an exact delay.
     fn push_render_block(&mut self) {
         let b = self.block;
-        let mask = self.render_history.len() - 1;
         let whole = self.render_delay.floor();
         let phase = (self.render_delay - whole) as f32;
         // Raw index of the block's first sample after the whole part of the delay.
         let start = self.history_written as i64 - b as i64 - INTERP_HALF as i64 - whole as i64;
         if phase == 0.0 {
-            for (i, o) in self.render_block.iter_mut().enumerate() {
-                let k = start + i as i64;
-                *o = if k >= 0 {
-                    self.render_history[k as usize & mask]
-                } else {
-                    0.0
-                };
-            }
+            Self::read_history(&self.render_history, start, &mut self.render_block);
         } else {
             // Windowed-sinc taps for a further delay of `phase` samples: x(c - phase) from
             // x[c - H ..= c + H - 1] (Hann window over +-H, normalised to unit gain); tap t
@@ -700,15 +704,11 @@ impl EchoCanceller {
                 *w /= sum;
             }
             // The raw samples start - H .. start + B + H - 1, contiguous.
-            let first = start - INTERP_HALF as i64;
-            for (j, v) in self.render_span.iter_mut().enumerate() {
-                let k = first + j as i64;
-                *v = if k >= 0 {
-                    self.render_history[k as usize & mask]
-                } else {
-                    0.0
-                };
-            }
+            Self::read_history(
+                &self.render_history,
+                start - INTERP_HALF as i64,
+                &mut self.render_span,
+            );
             // One tap at a time over the whole block (vectorises; a dot product per sample
             // does not, its sum being sequential).
             self.render_block.fill(0.0);
@@ -895,11 +895,16 @@ impl EchoCanceller {
     /// The echo path changed: back to the start-up echo model (and the full background step)
     /// until the filters model the new path.
     fn lose_convergence(&mut self) {
-        self.main_converged = false;
+        self.restart_convergence();
         self.relearning = true;
+        self.stats.echo_path_changes += 1;
+    }
+
+    /// The filters no longer count as converged; the evidence for convergence starts afresh.
+    fn restart_convergence(&mut self) {
+        self.main_converged = false;
         self.convergence = [0.0; 3];
         self.convergence_frames = 0;
-        self.stats.echo_path_changes += 1;
     }
 
     /// Decides when the filters model the echo well enough for the residual-echo suppressor to
@@ -1009,9 +1014,7 @@ impl EchoCanceller {
                 self.main.reset();
                 self.shadow.reset();
                 self.leakage = 1.0;
-                self.main_converged = false;
-                self.convergence = [0.0; 3];
-                self.convergence_frames = 0;
+                self.restart_convergence();
                 self.main_diverged_frames = 0;
             }
         } else {
