@@ -15,14 +15,19 @@
 //!    weighted by the speech presence probability, floored at the configured maximum
 //!    attenuation ([`NsConfig::max_attenuation_db`], 6 to 30 dB, default 20 dB),
 //!
-//! and overlap-adds the result. The added latency is one hop, 10 ms ([`Latency`]). The mean
+//! and overlap-adds the result. Impulsive noise (typing, clicks), which the noise estimate
+//! cannot follow, is limited in the time domain: while isolated bursts of a few milliseconds
+//! are frequent, output samples that rise far above the level around them are brought down,
+//! using the 10 ms of input the output lags behind ([`NoiseSuppressor::transient_rate`]).
+//! The added latency is one hop, 10 ms ([`Latency`]). The mean
 //! speech presence probability of each frame is exposed as a voice-activity measure
 //! ([`NoiseSuppressor::speech_probability`]).
 //!
 //! Sans-IO, 8, 16, 32, 44.1 and 48 kHz natively, no allocation or lock after construction,
 //! NaN/Inf/denormal input handled. What it cannot do: remove noise that is as speech-like and
-//! non-stationary as the speech itself (a competing talker, keyboard clicks) beyond what the
-//! presence probability catches; that needs a learned model.
+//! non-stationary as the speech itself (a competing talker) beyond what the presence
+//! probability catches, or clicks that last longer than about 10 ms; that needs a learned
+//! model.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,9 +36,11 @@ mod cepstrum;
 mod estimator;
 mod fastmath;
 mod stft;
+mod transient;
 
 use estimator::Estimator;
 use stft::Stft;
+use transient::TransientLimiter;
 use voxline_core::{sanitize, Error, Latency, Result, SampleRate};
 
 /// Length of the analysis window in 10 ms hops: 2 (20 ms, 50 Hz bins, the symmetric
@@ -92,6 +99,7 @@ pub struct NoiseSuppressor {
     hop: usize,
     stft: Stft,
     estimator: Estimator,
+    transients: TransientLimiter,
     input: Box<[f32]>,
     power: Box<[f32]>,
 }
@@ -111,6 +119,7 @@ impl NoiseSuppressor {
             hop,
             stft,
             estimator: Estimator::new(bins, bin_hz, config.max_attenuation_db),
+            transients: TransientLimiter::new(hop),
             input: vec![0.0; hop].into_boxed_slice(),
             power: vec![0.0; bins].into_boxed_slice(),
         })
@@ -176,6 +185,7 @@ impl NoiseSuppressor {
         for x in self.input.iter_mut() {
             *x = sanitize(*x).clamp(-INPUT_LIMIT, INPUT_LIMIT);
         }
+        self.transients.push(&self.input);
         let spectrum = self.stft.analyse(&self.input);
         for (p, c) in self.power.iter_mut().zip(spectrum.iter()) {
             *p = c.norm_sqr();
@@ -185,6 +195,7 @@ impl NoiseSuppressor {
             *c *= g;
         }
         self.stft.synthesise(out);
+        self.transients.apply(out);
         for y in out.iter_mut() {
             *y = sanitize(*y);
         }
@@ -195,6 +206,12 @@ impl NoiseSuppressor {
     /// *next* output hop completes (the output lags by one hop).
     pub fn speech_probability(&self) -> f32 {
         self.estimator.speech_probability()
+    }
+
+    /// Isolated transients (clicks, taps) per second over about the last 2 s. From 1 a second
+    /// on, short bursts are limited to the level around them (fully from 3 a second).
+    pub fn transient_rate(&self) -> f32 {
+        self.transients.rate()
     }
 
     /// The per-bin gains applied to the most recent frame (`frame_len() + 1` bins, 50 Hz apart).
@@ -220,6 +237,7 @@ impl NoiseSuppressor {
     pub fn reset(&mut self) {
         self.stft.reset();
         self.estimator.reset();
+        self.transients.reset();
     }
 }
 

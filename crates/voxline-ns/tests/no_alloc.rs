@@ -1,6 +1,6 @@
 //! Real-time safety: once constructed, `process`, `process_in_place` and `reset` allocate
-//! nothing, at every rate, for 10/20/30 ms calls, through start-up, speech, noise, silence and
-//! NaN input. A counting global allocator proves it.
+//! nothing, at every rate, for 10/20/30 ms calls, through start-up, speech, noise, clicks, silence
+//! and NaN input. A counting global allocator proves it.
 
 use voxline_core::SampleRate;
 use voxline_ns::{NoiseSuppressor, NsConfig};
@@ -17,6 +17,7 @@ fn per_frame_calls_do_not_allocate() {
         let mut input = vec![0.0f32; 3 * n];
         let mut out = vec![0.0f32; 3 * n];
         let mut seed = 1u32;
+        let mut max_rate = 0.0f32;
         let before = allocations();
         for k in 0..400usize {
             for (i, x) in input.iter_mut().enumerate() {
@@ -30,10 +31,16 @@ fn per_frame_calls_do_not_allocate() {
                 } else {
                     0.0
                 };
+                // A click every 60 ms or so, frequent enough to engage the transient limit.
+                let click = if (k * 3 * n + i) % (6 * n + 7) < n / 20 {
+                    0.5
+                } else {
+                    0.0
+                };
                 *x = match k {
                     0..=9 => 0.0,
                     200 => f32::NAN,
-                    _ => noise + speech,
+                    _ => noise + speech + click,
                 };
             }
             let len = n * (1 + k % 3);
@@ -44,10 +51,12 @@ fn per_frame_calls_do_not_allocate() {
                 ns.process(&input[..len], &mut out[..len]).unwrap();
             }
             let _ = ns.speech_probability();
+            max_rate = max_rate.max(ns.transient_rate());
             if k == 300 {
                 ns.reset();
             }
         }
         assert_eq!(allocations(), before, "{rate}: per-frame calls allocated");
+        assert!(max_rate > 3.0, "{rate}: the transient limit never engaged");
     }
 }
