@@ -15,6 +15,15 @@
 use crate::fft::{RealFft, Spectrum};
 use voxline_core::Xorshift32;
 
+/// Frames at the start of a call over which the background trackers initialise from the
+/// microphone itself (they may rise quickly), 250 ms.
+const STARTUP_FRAMES: u32 = 25;
+
+/// Consecutive echo-free frames a band needs before its smoothed power counts as background.
+const ECHO_FREE_RUN: u16 = 20;
+/// Echo-free frames after which the minimum over them may raise the background envelope.
+const RISE_RUN: u16 = ECHO_FREE_RUN + 150;
+
 /// Tunable behaviour of the suppressor.
 pub(crate) struct SuppressorParams {
     /// Lowest gain, linear.
@@ -40,6 +49,24 @@ pub(crate) struct SuppressorParams {
     pub(crate) near_threshold: f32,
     /// Frames the near-end presence is held after its last detection.
     pub(crate) near_hold_frames: u32,
+}
+
+impl SuppressorParams {
+    /// The tuned behaviour, with the configured gain floor and comfort-noise switch.
+    pub(crate) fn tuned(min_gain: f32, comfort_noise: bool) -> Self {
+        Self {
+            min_gain,
+            comfort_noise,
+            ratio_weight: 2.0,
+            misalignment_weight: 0.5,
+            noise_rise: 1.0046,
+            over_subtraction: 4.0,
+            near_over_subtraction: 2.0,
+            near_floor: 0.5,
+            near_threshold: 3.0,
+            near_hold_frames: 7,
+        }
+    }
 }
 
 /// Per-band residual-echo suppressor with comfort noise.
@@ -73,6 +100,26 @@ pub(crate) struct ResidualEchoSuppressor {
     residual_ratio: Vec<f32>,
     residual_prev: Vec<f32>,
     noise_floor: Vec<f32>,
+    /// Error band power smoothed over frames (about 100 ms), for the comfort-noise level.
+    smoothed_power: Vec<f32>,
+    /// Minimum tracker on `smoothed_power` (fast down, slow up like `noise_floor`): the
+    /// background's lower envelope.
+    background_min: Vec<f32>,
+    /// Per band, whether `background` has seen an echo-free frame since the start-up.
+    background_measured: Vec<bool>,
+    /// Whether the far end was active during the start-up frames.
+    far_seen_at_startup: bool,
+    /// Per band, consecutive frames without estimated echo.
+    echo_free_run: Vec<u16>,
+    /// Per band, consecutive frames without estimated echo (the envelope's rise)...
+    rise_run: Vec<u16>,
+    /// ...and the minimum of `smoothed_power` over them.
+    run_min: Vec<f32>,
+    /// Frames processed since construction or reset (start-up initialisation).
+    frames_seen: u32,
+    /// Mean background power (the comfort-noise level): `smoothed_power` averaged over the
+    /// frames within 3 dB of its lower envelope that carry no estimated echo.
+    background: Vec<f32>,
     gain: Vec<f32>,
     /// Residual echo estimate of this block per band.
     residual: Vec<f32>,
@@ -141,6 +188,15 @@ impl ResidualEchoSuppressor {
             residual_ratio: vec![1.0; bands],
             residual_prev: vec![0.0; bands],
             noise_floor: vec![1e-3; bands],
+            smoothed_power: vec![1e-3; bands],
+            background_min: vec![1e-3; bands],
+            echo_free_run: vec![0; bands],
+            rise_run: vec![0; bands],
+            run_min: vec![0.0; bands],
+            background_measured: vec![false; bands],
+            far_seen_at_startup: false,
+            frames_seen: 0,
+            background: vec![1e-3; bands],
             gain: vec![1.0; bands],
             residual: vec![0.0; bands],
             near_hold: 0,
@@ -157,6 +213,14 @@ impl ResidualEchoSuppressor {
         self.residual_ratio.fill(1.0);
         self.residual_prev.fill(0.0);
         self.noise_floor.fill(1e-3);
+        self.smoothed_power.fill(1e-3);
+        self.background_min.fill(1e-3);
+        self.echo_free_run.fill(0);
+        self.rise_run.fill(0);
+        self.background_measured.fill(false);
+        self.far_seen_at_startup = false;
+        self.frames_seen = 0;
+        self.background.fill(1e-3);
         self.gain.fill(1.0);
         self.near_hold = 0;
     }
@@ -212,16 +276,99 @@ impl ResidualEchoSuppressor {
 
         let tiny = 1e-12 * b as f32;
         let mut gain_sum_db = 0.0;
+        // Digital silence (a capture device starting up) does not count as the start-up:
+        // the background trackers initialise on the first real samples.
+        let silent = error.iter().all(|&x| x.abs() < 1e-6);
+        let startup = self.frames_seen < STARTUP_FRAMES;
+        self.far_seen_at_startup |= startup && far_active && !silent;
         for k in 0..self.bands {
             let e = error_band[k] + tiny;
             let s = echo_band[k];
             // Background noise: fast down, slow up (about 2 dB/s), following frames that are
             // not dominated by the estimated echo.
+            let echo_free = s * self.residual_ratio[k] < 0.5 * e || !far_active;
             let nf = &mut self.noise_floor[k];
             if e < *nf {
                 *nf = 0.8 * *nf + 0.2 * e;
-            } else if s * self.residual_ratio[k] < 0.5 * e || !far_active {
+            } else if echo_free {
                 *nf *= self.params.noise_rise;
+            }
+            // The comfort-noise level. A band holds only a few bins, so one frame's power
+            // scatters widely and its minimum lies ~5 dB below the mean: comfort noise at that
+            // floor would drop audibly whenever the suppressor engages. Smoothed over ~10
+            // frames the scatter is about +-0.6 dB; its minimum over the last 1.6 s of frames
+            // free of echo (including echo the filter has not learnt yet) is the background's
+            // lower envelope, and the mean of the smoothed power over the echo-free frames
+            // within 3 dB of that envelope is the background's level.
+            let ps = &mut self.smoothed_power[k];
+            let bmin = &mut self.background_min[k];
+            let bg = &mut self.background[k];
+            if startup {
+                *ps = if self.frames_seen == 0 {
+                    e
+                } else {
+                    0.7 * *ps + 0.3 * e
+                };
+                *bmin = *ps;
+                *bg = *ps;
+                // A start-up without far-end speech measured the background itself.
+                self.background_measured[k] = !self.far_seen_at_startup;
+                // The per-frame floor sits a few dB below the mean power.
+                *nf = 0.5 * *ps;
+            } else {
+                *ps = 0.9 * *ps + 0.1 * e;
+                // Echo-free: the estimated echo (learnt or not) well below the error for as
+                // long as the smoothing remembers, so no echo is smeared into `ps`.
+                let run = &mut self.echo_free_run[k];
+                if !far_active && s * self.residual_ratio[k] + self.misalign_band[k] < 0.25 * e {
+                    *run = run.saturating_add(1);
+                } else {
+                    *run = 0;
+                }
+                // The envelope's rise: in frames where no echo is estimated (learnt or not).
+                let rise = &mut self.rise_run[k];
+                if !far_active || s * self.residual_ratio[k] + self.misalign_band[k] < 0.5 * e {
+                    *rise = rise.saturating_add(1);
+                } else {
+                    *rise = 0;
+                }
+                if *ps < *bmin {
+                    *bmin = *ps;
+                } else if *rise > 0 {
+                    *bmin *= self.params.noise_rise;
+                }
+                // A background that appears or jumps up (after digital silence, a fan
+                // switched on) would take the 2 dB/s rise many seconds to reach: when a band
+                // stays above its envelope through `RISE_RUN` such frames, the minimum over
+                // them becomes the envelope (minimum statistics over 1.5 s; speech this long
+                // without a dip in its 100 ms power is rare).
+                let run_min = &mut self.run_min[k];
+                if *rise == ECHO_FREE_RUN {
+                    *run_min = *ps;
+                } else if *rise > ECHO_FREE_RUN {
+                    *run_min = run_min.min(*ps);
+                    if *rise >= RISE_RUN {
+                        *bmin = bmin.max(*run_min);
+                        *rise = ECHO_FREE_RUN;
+                        *run_min = *ps;
+                    }
+                }
+                let measured = &mut self.background_measured[k];
+                if *run >= ECHO_FREE_RUN && *ps < 2.5 * *bmin {
+                    *bg = if *measured {
+                        0.95 * *bg + 0.05 * *ps
+                    } else {
+                        *ps
+                    };
+                    *measured = true;
+                } else if !*measured {
+                    // Echo from the first frame on: no echo-free frame measured yet. The
+                    // smoothed power's lower envelope lies about 1 dB below its mean, but here
+                    // it may be echo; the per-frame floor (3-6 dB below the mean of a noise,
+                    // lower in the gaps of an echo) keeps the guess on the quiet side.
+                    *bg = (1.25 * *bmin).min(2.0 * *nf);
+                }
+                *bg = bg.clamp(*bmin, 2.5 * *bmin);
             }
             // Residual echo ratio (error over echo estimate): a minimum tracker over frames
             // where an echo is estimated well above the noise, rising slowly (~2 dB/s) so that
@@ -241,6 +388,9 @@ impl ResidualEchoSuppressor {
             r = r.max(0.25 * self.residual_prev[k]);
             self.residual_prev[k] = r;
             self.residual[k] = r;
+        }
+        if !silent {
+            self.frames_seen = self.frames_seen.saturating_add(1);
         }
         // Near-end presence (double talk): the error holds clearly more than the estimated
         // residual echo and background noise, summed over bands. While it holds, the gain is
@@ -334,7 +484,9 @@ impl ResidualEchoSuppressor {
             let mut any = false;
             for k in 0..self.bands {
                 let g = self.gain[k];
-                let c = self.noise_floor[k] * (1.0 - g * g).max(0.0);
+                // Never more than the gain removed: a block whose band lies below the
+                // background's mean (its level scatters) is not raised to the mean.
+                let c = self.background[k].min(self.error_band[k]) * (1.0 - g * g).max(0.0);
                 let var = c / self.bins_in_band[k].max(1.0) / (0.75 * b as f32);
                 let mag = (3.0 * var).sqrt();
                 any |= mag > 1e-7;
@@ -412,5 +564,51 @@ impl ResidualEchoSuppressor {
             &mut self.noise_response
         };
         self.fft.forward(&self.work, target);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_level_is_the_mean_band_power() {
+        for rate in [8000, 16000, 48000] {
+            let mut sup = ResidualEchoSuppressor::new(rate, SuppressorParams::tuned(0.001, true));
+            let b = rate / 100;
+            let mut rng = Xorshift32::new(9);
+            let zeros = vec![0.0f32; b];
+            let misalign = vec![0.0f32; b + 1];
+            let mut out = vec![0.0f32; b];
+            let mut sum = vec![0.0f64; sup.bands];
+            let frames = 1500;
+            for f in 0..frames {
+                let x: Vec<f32> = (0..b).map(|_| 0.01 * rng.next_bipolar()).collect();
+                sup.process(&x, &zeros, &misalign, false, &mut out);
+                if f >= 500 {
+                    for (acc, &p) in sum.iter_mut().zip(&sup.error_band) {
+                        *acc += p as f64;
+                    }
+                }
+            }
+            let n = (frames - 500) as f64;
+            let mut worst: f64 = 0.0;
+            let mut mean_db = 0.0;
+            for (&total, &bg) in sum.iter().zip(&sup.background) {
+                let mean = total / n;
+                let db = 10.0 * (bg as f64 / mean).log10();
+                worst = worst.max(db.abs());
+                mean_db += db / sup.bands as f64;
+            }
+            // (The old per-frame minimum tracker sat 6-12 dB below the mean.)
+            assert!(
+                worst < 1.5,
+                "{rate} Hz: background off by {worst:.2} dB in a band"
+            );
+            assert!(
+                mean_db.abs() < 0.5,
+                "{rate} Hz: background off by {mean_db:.2} dB"
+            );
+        }
     }
 }
