@@ -130,6 +130,8 @@ pub(crate) struct DelayEstimator {
     capture_power: Vec<f32>,
     capture_spec: Spectrum,
     scratch_spec: Spectrum,
+    /// Per-bin SCOT weight of the current search.
+    norm: Vec<f32>,
     corr: Vec<f32>,
     /// Blocks since the render signal was last active (saturating).
     render_silent_blocks: usize,
@@ -181,6 +183,7 @@ impl DelayEstimator {
             capture_power: vec![0.0; bins],
             capture_spec: Spectrum::zeros(bins),
             scratch_spec: Spectrum::zeros(bins),
+            norm: vec![0.0; bins],
             corr: vec![0.0; 2 * BLOCK],
             render_silent_blocks: usize::MAX,
             render_active: vec![false; partitions],
@@ -274,11 +277,17 @@ impl DelayEstimator {
         let a = SMOOTHING;
         let b = 1.0 - SMOOTHING;
         let newest = self.head * bins;
-        for f in 0..bins {
-            let (yr, yi) = (self.capture_spec.re[f], self.capture_spec.im[f]);
-            let (xr, xi) = (self.render_re[newest + f], self.render_im[newest + f]);
-            self.capture_power[f] = a * self.capture_power[f] + b * (yr * yr + yi * yi);
-            self.render_power[f] = a * self.render_power[f] + b * (xr * xr + xi * xi);
+        // Zipped slices of one length (no bounds checks), so the loops vectorise whatever
+        // the compiler decides to inline around them.
+        let yr = &self.capture_spec.re[..bins];
+        let yi = &self.capture_spec.im[..bins];
+        for ((p, &r), &i) in self.capture_power[..bins].iter_mut().zip(yr).zip(yi) {
+            *p = a * *p + b * (r * r + i * i);
+        }
+        let xr = &self.render_re[newest..newest + bins];
+        let xi = &self.render_im[newest..newest + bins];
+        for ((p, &r), &i) in self.render_power[..bins].iter_mut().zip(xr).zip(xi) {
+            *p = a * *p + b * (r * r + i * i);
         }
         for p in 0..self.partitions {
             // Render block p blocks older than the newest.
@@ -290,12 +299,14 @@ impl DelayEstimator {
             let xi = &self.render_im[slot * bins..(slot + 1) * bins];
             let cr = &mut self.cross_re[p * bins..(p + 1) * bins];
             let ci = &mut self.cross_im[p * bins..(p + 1) * bins];
-            let yr = &self.capture_spec.re;
-            let yi = &self.capture_spec.im;
-            for f in 0..bins {
+            let yr = &self.capture_spec.re[..bins];
+            let yi = &self.capture_spec.im[..bins];
+            for (((((cr, ci), &yr), &yi), &xr), &xi) in
+                cr.iter_mut().zip(ci).zip(yr).zip(yi).zip(xr).zip(xi)
+            {
                 // Y * conj(X)
-                cr[f] = a * cr[f] + b * (yr[f] * xr[f] + yi[f] * xi[f]);
-                ci[f] = a * ci[f] + b * (yi[f] * xr[f] - yr[f] * xi[f]);
+                *cr = a * *cr + b * (yr * xr + yi * xi);
+                *ci = a * *ci + b * (yi * xr - yr * xi);
             }
         }
         self.updates = self.updates.saturating_add(1);
@@ -305,11 +316,26 @@ impl DelayEstimator {
     fn search(&mut self) -> bool {
         let bins = self.fft.bins();
         let end = (self.sweep_next + PARTITIONS_PER_FRAME).min(self.partitions);
+        // SCOT weights, the same for every lag searched this frame.
+        for ((n, &r), &c) in self.norm[..bins]
+            .iter_mut()
+            .zip(&self.render_power[..bins])
+            .zip(&self.capture_power[..bins])
+        {
+            *n = 1.0 / ((r * c).sqrt() + 1e-12);
+        }
         for p in self.sweep_next..end {
-            for f in 0..bins {
-                let norm = 1.0 / ((self.render_power[f] * self.capture_power[f]).sqrt() + 1e-12);
-                self.scratch_spec.re[f] = self.cross_re[p * bins + f] * norm;
-                self.scratch_spec.im[f] = self.cross_im[p * bins + f] * norm;
+            let cr = &self.cross_re[p * bins..(p + 1) * bins];
+            let ci = &self.cross_im[p * bins..(p + 1) * bins];
+            for ((((sr, si), &n), &cr), &ci) in self.scratch_spec.re[..bins]
+                .iter_mut()
+                .zip(&mut self.scratch_spec.im[..bins])
+                .zip(&self.norm[..bins])
+                .zip(cr)
+                .zip(ci)
+            {
+                *sr = cr * n;
+                *si = ci * n;
             }
             self.fft.inverse(&self.scratch_spec, &mut self.corr);
             for m in 0..BLOCK {
