@@ -300,7 +300,10 @@ impl Estimator {
     }
 
     /// Updates the level histogram with a frame, its dynamic range and the depth.
-    fn track_snr(&mut self, power: &[f32]) {
+    fn track_snr(&mut self, power: &[f32], count_level: bool) {
+        if !count_level {
+            return;
+        }
         let total: f32 = power.iter().sum();
         let db = 10.0 * core::f32::consts::LOG10_E * ln(total.max(1e-30));
         let bin = ((db - HIST_LOW_DB).max(0.0) as usize).min(HIST_BINS - 1);
@@ -345,12 +348,14 @@ impl Estimator {
     }
 
     /// Updates every statistic with one frame's periodogram `power` and computes its gains.
-    pub(crate) fn update(&mut self, power: &[f32]) {
+    /// `count_level` false leaves the frame out of the dynamic range (its level holds bursts
+    /// that the transient limit removed: neither speech nor the background).
+    pub(crate) fn update(&mut self, power: &[f32], count_level: bool) {
         if self.startup == 0 && power.iter().all(|&p| p <= NOISE_FLOOR) {
             // Nothing heard yet: nothing to estimate, and silence passes unchanged; it counts
             // as a (perfectly quiet) level for the dynamic range.
             self.gains.fill(1.0);
-            self.track_snr(power);
+            self.track_snr(power, count_level);
             return;
         }
         if self.startup < STARTUP_FRAMES {
@@ -364,7 +369,7 @@ impl Estimator {
         self.a_priori_snr(power);
         self.presence_likelihood();
         self.gain(power);
-        self.track_snr(power);
+        self.track_snr(power, count_level);
     }
 
     /// The first frames with signal are taken as noise: the estimate is their mean, smoothed

@@ -190,7 +190,10 @@ impl NoiseSuppressor {
         for (p, c) in self.power.iter_mut().zip(spectrum.iter()) {
             *p = c.norm_sqr();
         }
-        self.estimator.update(&self.power);
+        // Frames around limited bursts stay out of the dynamic range that sets the depth:
+        // their level is neither the speech's nor the background's.
+        let count_level = !self.transients.burst_near();
+        self.estimator.update(&self.power, count_level);
         for (c, &g) in spectrum.iter_mut().zip(self.estimator.gains()) {
             *c *= g;
         }

@@ -24,7 +24,10 @@
 //!   it passes untouched; typing has about a dozen a second.
 //!
 //! The limit is a gain per block, interpolated linearly between block centres, applied to
-//! the output samples that correspond to the block's input samples.
+//! the output samples that correspond to the block's input samples. Frames around the bursts
+//! it limited are left out of the dynamic range that sets the suppression depth (their level
+//! is neither the speech's nor the background's; PESQ on typing +0.008 WB / +0.008 NB, onsets
+//! cut up to 3 dB less there).
 
 /// Blocks per hop (1 ms each at every rate).
 const BLOCKS: usize = 10;
@@ -78,6 +81,8 @@ pub(crate) struct TransientLimiter {
     strength: f32,
     /// Block gains from the last block before the output hop to the first after it.
     gains: [f32; BLOCKS + 2],
+    /// Whether the limit acted on the last output hop and on the one before.
+    acted: [bool; 2],
 }
 
 impl TransientLimiter {
@@ -96,6 +101,7 @@ impl TransientLimiter {
             decay: (-block_s / RATE_TAU_S).exp(),
             strength: 0.0,
             gains: [1.0; BLOCKS + 2],
+            acted: [false; 2],
         }
     }
 
@@ -153,6 +159,11 @@ impl TransientLimiter {
         best
     }
 
+    /// Whether the limit acted on the last two output hops (their frame levels hold bursts).
+    pub(crate) fn burst_near(&self) -> bool {
+        self.acted[0] || self.acted[1]
+    }
+
     /// Whether the limit is in force (isolated transients have been frequent).
     pub(crate) fn active(&self) -> bool {
         self.strength > 0.0
@@ -168,6 +179,8 @@ impl TransientLimiter {
             }
         }
         self.strength = ((self.rate - RATE_OFF) / (RATE_FULL - RATE_OFF)).clamp(0.0, 1.0);
+        self.acted[0] = self.acted[1];
+        self.acted[1] = false;
         if self.strength <= 0.0 {
             self.gains.fill(1.0);
             return;
@@ -187,6 +200,7 @@ impl TransientLimiter {
             };
             self.gains[j] = full.powf(self.strength);
         }
+        self.acted[1] = self.gains.iter().any(|&g| g < 0.9);
     }
 
     /// Multiplies `x`, one hop, by the gains of its blocks (`gains[1..=BLOCKS]`), interpolated
@@ -227,6 +241,7 @@ impl TransientLimiter {
         self.rate = 0.0;
         self.strength = 0.0;
         self.gains.fill(1.0);
+        self.acted = [false; 2];
     }
 }
 
