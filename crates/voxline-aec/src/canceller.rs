@@ -101,6 +101,14 @@ pub struct EchoCancellerStats {
 }
 
 /// Render frames that may wait for their capture frame (320 ms).
+/// Per-frame smoothing of the error/echo-estimate cross-spectrum (~10 frames).
+const COHERENCE_SMOOTHING: f32 = 0.8;
+/// Coherent power a ~10-frame estimate shows between unrelated signals, as a fraction of
+/// the error's power (about 1 / the number of frames averaged, with a margin).
+const COHERENCE_BIAS: f32 = 0.35;
+/// Weight of the coherent residual in the expected misalignment (the suppressor weighs
+/// misalignment by 0.5, so 2 counts it in full).
+const COHERENT_WEIGHT: f32 = 2.0;
 const RENDER_QUEUE_FRAMES: usize = 32;
 /// Where the echo's main peak is kept inside the filter window, from its start.
 const HEADROOM_MS: usize = 15;
@@ -210,6 +218,13 @@ pub struct EchoCanceller {
     weights: Vec<f32>,
     echo_spec: Spectrum,
     echo_power: Vec<f32>,
+    /// Smoothed cross-spectrum of the main filter's error and echo estimate (re, im) and
+    /// the echo estimate's smoothed power: the part of the error coherent with the echo
+    /// estimate is residual echo (see `coherent_residual`).
+    coh_cross_re: Vec<f32>,
+    coh_cross_im: Vec<f32>,
+    coh_echo: Vec<f32>,
+    coh_error: Vec<f32>,
     error_power: Vec<f32>,
     echo_power_avg: Vec<f32>,
     error_power_avg: Vec<f32>,
@@ -317,6 +332,10 @@ impl EchoCanceller {
             weights: vec![1.0; partitions],
             echo_spec: Spectrum::zeros(bins),
             echo_power: vec![0.0; bins],
+            coh_cross_re: vec![0.0; bins],
+            coh_cross_im: vec![0.0; bins],
+            coh_echo: vec![0.0; bins],
+            coh_error: vec![0.0; bins],
             error_power: vec![0.0; bins],
             echo_power_avg: vec![0.0; bins],
             error_power_avg: vec![0.0; bins],
@@ -389,6 +408,10 @@ impl EchoCanceller {
         self.shadow.reset();
         self.echo_power_avg.fill(0.0);
         self.error_power_avg.fill(0.0);
+        self.coh_cross_re.fill(0.0);
+        self.coh_cross_im.fill(0.0);
+        self.coh_echo.fill(0.0);
+        self.coh_error.fill(0.0);
         self.leak_cross = 0.0;
         self.leak_auto = 0.0;
         self.leakage = 1.0;
@@ -540,9 +563,13 @@ impl EchoCanceller {
         self.error_spec.power_into(&mut self.error_power);
         if far_active {
             self.update_leakage();
+            self.update_coherence();
         }
         for f in 0..self.bins {
             self.misalign_power[f] = self.leakage * self.echo_power[f];
+        }
+        if far_active {
+            self.coherent_residual();
         }
         self.update_late_reverb(d);
         for (m, late) in self.misalign_power.iter_mut().zip(&self.late_reverb) {
@@ -859,6 +886,51 @@ impl EchoCanceller {
         self.leak_auto = (1.0 - rate) * self.leak_auto + rate * auto;
         if self.leak_auto > 1e-20 {
             self.leakage = (self.leak_cross / self.leak_auto).clamp(MIN_LEAKAGE, 1.0);
+        }
+    }
+
+    /// Smooths the cross-spectrum of the main filter's error and echo estimate over ~10
+    /// frames of far-end activity.
+    fn update_coherence(&mut self) {
+        let a = COHERENCE_SMOOTHING;
+        let b = 1.0 - a;
+        let n = self.bins;
+        for (((((cr, ci), ce), cy), e), y) in self.coh_cross_re[..n]
+            .iter_mut()
+            .zip(&mut self.coh_cross_im[..n])
+            .zip(&mut self.coh_error[..n])
+            .zip(&mut self.coh_echo[..n])
+            .zip(self.error_spec.re[..n].iter().zip(&self.error_spec.im[..n]))
+            .zip(self.echo_spec.re[..n].iter().zip(&self.echo_spec.im[..n]))
+        {
+            let ((er, ei), (yr, yi)) = ((*e.0, *e.1), (*y.0, *y.1));
+            // E * conj(Y)
+            *cr = a * *cr + b * (er * yr + ei * yi);
+            *ci = a * *ci + b * (ei * yr - er * yi);
+            *ce = a * *ce + b * (er * er + ei * ei);
+            *cy = a * *cy + b * (yr * yr + yi * yi);
+        }
+    }
+
+    /// Raises the expected misalignment to the residual echo the error visibly holds: the
+    /// power of the error's part that is coherent with the echo estimate,
+    /// `|S_ey|^2 / S_yy`, less the bias of a ~10-frame coherence estimate on unrelated signals.
+    /// While the filter is still poor in some bands (the first seconds, the tail of a long
+    /// room), the leakage and the residual ratio (both averaged, the ratio rising slowly so
+    /// double talk cannot push it) under-estimate that residual; the error then looks like a
+    /// near-end talker and the suppressor would let the echo through at its double-talk floor.
+    /// A near-end talker is not coherent with the echo estimate, so this leaves it alone.
+    fn coherent_residual(&mut self) {
+        let n = self.bins;
+        for ((((m, &cr), &ci), &ce), &cy) in self.misalign_power[..n]
+            .iter_mut()
+            .zip(&self.coh_cross_re[..n])
+            .zip(&self.coh_cross_im[..n])
+            .zip(&self.coh_error[..n])
+            .zip(&self.coh_echo[..n])
+        {
+            let coherent = (cr * cr + ci * ci) / (cy + 1e-20) - COHERENCE_BIAS * ce;
+            *m = m.max(COHERENT_WEIGHT * coherent);
         }
     }
 
