@@ -107,15 +107,13 @@ pub(crate) struct ResidualEchoSuppressor {
     background_min: Vec<f32>,
     /// Per band, whether `background` has seen an echo-free frame since the start-up.
     background_measured: Vec<bool>,
-    /// Whether the far end was active during the start-up frames.
-    far_seen_at_startup: bool,
     /// Per band, consecutive frames without estimated echo.
     echo_free_run: Vec<u16>,
     /// Per band, consecutive frames without estimated echo (the envelope's rise)...
     rise_run: Vec<u16>,
     /// ...and the minimum of `smoothed_power` over them.
     run_min: Vec<f32>,
-    /// Frames processed since construction or reset (start-up initialisation).
+    /// Start-up frames (real samples, far end silent) seen since construction or reset.
     frames_seen: u32,
     /// Mean background power (the comfort-noise level): `smoothed_power` averaged over the
     /// frames within 3 dB of its lower envelope that carry no estimated echo.
@@ -194,7 +192,6 @@ impl ResidualEchoSuppressor {
             rise_run: vec![0; bands],
             run_min: vec![0.0; bands],
             background_measured: vec![false; bands],
-            far_seen_at_startup: false,
             frames_seen: 0,
             background: vec![1e-3; bands],
             gain: vec![1.0; bands],
@@ -218,7 +215,6 @@ impl ResidualEchoSuppressor {
         self.echo_free_run.fill(0);
         self.rise_run.fill(0);
         self.background_measured.fill(false);
-        self.far_seen_at_startup = false;
         self.frames_seen = 0;
         self.background.fill(1e-3);
         self.gain.fill(1.0);
@@ -276,11 +272,11 @@ impl ResidualEchoSuppressor {
 
         let tiny = 1e-12 * b as f32;
         let mut gain_sum_db = 0.0;
-        // Digital silence (a capture device starting up) does not count as the start-up:
-        // the background trackers initialise on the first real samples.
+        // The background trackers initialise on the first 250 ms of real samples without
+        // far-end activity: not on digital silence (a capture device starting up), not on
+        // echo. Until then (and after) they track as usual from their initial level.
         let silent = error.iter().all(|&x| x.abs() < 1e-6);
-        let startup = self.frames_seen < STARTUP_FRAMES;
-        self.far_seen_at_startup |= startup && far_active && !silent;
+        let startup = self.frames_seen < STARTUP_FRAMES && !silent && !far_active;
         for k in 0..self.bands {
             let e = error_band[k] + tiny;
             let s = echo_band[k];
@@ -296,10 +292,9 @@ impl ResidualEchoSuppressor {
             // The comfort-noise level. A band holds only a few bins, so one frame's power
             // scatters widely and its minimum lies ~5 dB below the mean: comfort noise at that
             // floor would drop audibly whenever the suppressor engages. Smoothed over ~10
-            // frames the scatter is about +-0.6 dB; its minimum over the last 1.6 s of frames
-            // free of echo (including echo the filter has not learnt yet) is the background's
-            // lower envelope, and the mean of the smoothed power over the echo-free frames
-            // within 3 dB of that envelope is the background's level.
+            // frames the scatter is about +-0.6 dB; its minimum (tracked like `noise_floor`)
+            // is the background's lower envelope, and the mean of the smoothed power over the
+            // echo-free frames within 4 dB of that envelope is the background's level.
             let ps = &mut self.smoothed_power[k];
             let bmin = &mut self.background_min[k];
             let bg = &mut self.background[k];
@@ -311,8 +306,7 @@ impl ResidualEchoSuppressor {
                 };
                 *bmin = *ps;
                 *bg = *ps;
-                // A start-up without far-end speech measured the background itself.
-                self.background_measured[k] = !self.far_seen_at_startup;
+                self.background_measured[k] = true;
                 // The per-frame floor sits a few dB below the mean power.
                 *nf = 0.5 * *ps;
             } else {
@@ -325,9 +319,12 @@ impl ResidualEchoSuppressor {
                 } else {
                     *run = 0;
                 }
-                // The envelope's rise: in frames where no echo is estimated (learnt or not).
+                // The envelope's rise: in frames where the echo estimate itself (not scaled
+                // by the residual ratio: a well-cancelled echo leaves a residual that ratio
+                // times estimate matches, and that residual is not background) and the echo
+                // not yet learnt lie below the error.
                 let rise = &mut self.rise_run[k];
-                if !far_active || s * self.residual_ratio[k] + self.misalign_band[k] < 0.5 * e {
+                if !far_active || s + self.misalign_band[k] < 0.5 * e {
                     *rise = rise.saturating_add(1);
                 } else {
                     *rise = 0;
@@ -389,8 +386,8 @@ impl ResidualEchoSuppressor {
             self.residual_prev[k] = r;
             self.residual[k] = r;
         }
-        if !silent {
-            self.frames_seen = self.frames_seen.saturating_add(1);
+        if startup {
+            self.frames_seen += 1;
         }
         // Near-end presence (double talk): the error holds clearly more than the estimated
         // residual echo and background noise, summed over bands. While it holds, the gain is
