@@ -1090,3 +1090,59 @@ impl Latency for EchoCanceller {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voxline_core::{SampleRate, Xorshift32};
+
+    /// Runs 60 frames of the coherence estimate on random spectra where the error is
+    /// `coupling` times the echo estimate plus an independent signal `other` times as strong
+    /// as the estimate, and returns the mean over bins of the misalignment it then sets,
+    /// relative to the echo estimate's power.
+    fn coherent_share(coupling: f32, other: f32) -> f32 {
+        let mut aec =
+            EchoCanceller::new(EchoCancellerConfig::new(SampleRate::Hz16000)).expect("config");
+        let mut rng = Xorshift32::new(5);
+        let n = aec.bins;
+        for _ in 0..60 {
+            for f in 0..n {
+                let (yr, yi) = (rng.next_bipolar(), rng.next_bipolar());
+                let (vr, vi) = (rng.next_bipolar(), rng.next_bipolar());
+                aec.echo_spec.re[f] = yr;
+                aec.echo_spec.im[f] = yi;
+                aec.error_spec.re[f] = coupling * yr + other * vr;
+                aec.error_spec.im[f] = coupling * yi + other * vi;
+            }
+            aec.update_coherence();
+        }
+        aec.misalign_power.fill(0.0);
+        aec.coherent_residual();
+        // |Y|^2 has mean 2/3 for uniform re and im in [-1, 1].
+        aec.misalign_power.iter().sum::<f32>() / n as f32 / (2.0 / 3.0)
+    }
+
+    #[test]
+    fn coherent_residual_finds_echo_and_ignores_an_unrelated_talker() {
+        // An error that is a scaled copy of the echo estimate (a filter that has learnt half
+        // of the echo path) is residual echo: counted in full (weight 2 for the suppressor's
+        // 0.5, less the bias allowance)...
+        let residual = coherent_share(1.0, 0.0);
+        assert!(
+            (1.0..=2.0).contains(&residual),
+            "pure residual counted as {residual:.2} of its power"
+        );
+        // ...the same residual under a near-end talker as strong is still seen...
+        let mixed = coherent_share(1.0, 1.0);
+        assert!(
+            (0.3..=1.5).contains(&mixed),
+            "residual under a talker counted as {mixed:.2}"
+        );
+        // ...and an error independent of the estimate (a near-end talker alone) is not.
+        let unrelated = coherent_share(0.0, 1.0);
+        assert!(
+            unrelated < 0.05,
+            "unrelated error counted as {unrelated:.2}"
+        );
+    }
+}
