@@ -570,7 +570,7 @@ mod tests {
 
     #[test]
     fn background_level_is_the_mean_band_power() {
-        for rate in [8000, 16000, 48000] {
+        for rate in [8000, 16000, 32000, 48000] {
             let mut sup = ResidualEchoSuppressor::new(rate, SuppressorParams::tuned(0.001, true));
             let b = rate / 100;
             let mut rng = Xorshift32::new(9);
