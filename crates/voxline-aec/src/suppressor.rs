@@ -114,7 +114,7 @@ pub(crate) struct ResidualEchoSuppressor {
     /// ...and the minimum of `smoothed_power` over them.
     run_min: Vec<f32>,
     /// Start-up frames (real samples, far end silent) seen since construction or reset.
-    frames_seen: u32,
+    startup_frames: u32,
     /// Mean background power (the comfort-noise level): `smoothed_power` averaged over the
     /// frames within 3 dB of its lower envelope that carry no estimated echo.
     background: Vec<f32>,
@@ -192,7 +192,7 @@ impl ResidualEchoSuppressor {
             rise_run: vec![0; bands],
             run_min: vec![0.0; bands],
             background_measured: vec![false; bands],
-            frames_seen: 0,
+            startup_frames: 0,
             background: vec![1e-3; bands],
             gain: vec![1.0; bands],
             residual: vec![0.0; bands],
@@ -215,7 +215,7 @@ impl ResidualEchoSuppressor {
         self.echo_free_run.fill(0);
         self.rise_run.fill(0);
         self.background_measured.fill(false);
-        self.frames_seen = 0;
+        self.startup_frames = 0;
         self.background.fill(1e-3);
         self.gain.fill(1.0);
         self.near_hold = 0;
@@ -275,8 +275,9 @@ impl ResidualEchoSuppressor {
         // The background trackers initialise on the first 250 ms of real samples without
         // far-end activity: not on digital silence (a capture device starting up), not on
         // echo. Until then (and after) they track as usual from their initial level.
-        let silent = error.iter().all(|&x| x.abs() < 1e-6);
-        let startup = self.frames_seen < STARTUP_FRAMES && !silent && !far_active;
+        let startup = self.startup_frames < STARTUP_FRAMES
+            && !far_active
+            && error.iter().any(|&x| x.abs() >= 1e-6);
         for k in 0..self.bands {
             let e = error_band[k] + tiny;
             let s = echo_band[k];
@@ -289,88 +290,11 @@ impl ResidualEchoSuppressor {
             } else if echo_free {
                 *nf *= self.params.noise_rise;
             }
-            // The comfort-noise level. A band holds only a few bins, so one frame's power
-            // scatters widely and its minimum lies ~5 dB below the mean: comfort noise at that
-            // floor would drop audibly whenever the suppressor engages. Smoothed over ~10
-            // frames the scatter is about +-0.6 dB; its minimum (tracked like `noise_floor`)
-            // is the background's lower envelope, and the mean of the smoothed power over the
-            // echo-free frames within 4 dB of that envelope is the background's level.
-            let ps = &mut self.smoothed_power[k];
-            let bmin = &mut self.background_min[k];
-            let bg = &mut self.background[k];
-            if startup {
-                *ps = if self.frames_seen == 0 {
-                    e
-                } else {
-                    0.7 * *ps + 0.3 * e
-                };
-                *bmin = *ps;
-                *bg = *ps;
-                self.background_measured[k] = true;
-                // The per-frame floor sits a few dB below the mean power.
-                *nf = 0.5 * *ps;
-            } else {
-                *ps = 0.9 * *ps + 0.1 * e;
-                // Echo-free: the estimated echo (learnt or not) well below the error for as
-                // long as the smoothing remembers, so no echo is smeared into `ps`.
-                let run = &mut self.echo_free_run[k];
-                if !far_active && s * self.residual_ratio[k] + self.misalign_band[k] < 0.25 * e {
-                    *run = run.saturating_add(1);
-                } else {
-                    *run = 0;
-                }
-                // The envelope's rise: in frames where the echo estimate itself (not scaled
-                // by the residual ratio: a well-cancelled echo leaves a residual that ratio
-                // times estimate matches, and that residual is not background) and the echo
-                // not yet learnt lie below the error.
-                let rise = &mut self.rise_run[k];
-                if !far_active || s + self.misalign_band[k] < 0.5 * e {
-                    *rise = rise.saturating_add(1);
-                } else {
-                    *rise = 0;
-                }
-                if *ps < *bmin {
-                    *bmin = *ps;
-                } else if *rise > 0 {
-                    *bmin *= self.params.noise_rise;
-                }
-                // A background that appears or jumps up (after digital silence, a fan
-                // switched on) would take the 2 dB/s rise many seconds to reach: when a band
-                // stays above its envelope through `RISE_RUN` such frames, the minimum over
-                // them becomes the envelope (minimum statistics over 1.5 s; speech this long
-                // without a dip in its 100 ms power is rare).
-                let run_min = &mut self.run_min[k];
-                if *rise == ECHO_FREE_RUN {
-                    *run_min = *ps;
-                } else if *rise > ECHO_FREE_RUN {
-                    *run_min = run_min.min(*ps);
-                    if *rise >= RISE_RUN {
-                        *bmin = bmin.max(*run_min);
-                        *rise = ECHO_FREE_RUN;
-                        *run_min = *ps;
-                    }
-                }
-                let measured = &mut self.background_measured[k];
-                if *run >= ECHO_FREE_RUN && *ps < 2.5 * *bmin {
-                    *bg = if *measured {
-                        0.95 * *bg + 0.05 * *ps
-                    } else {
-                        *ps
-                    };
-                    *measured = true;
-                } else if !*measured {
-                    // Echo from the first frame on: no echo-free frame measured yet. The
-                    // smoothed power's lower envelope lies about 1 dB below its mean, but here
-                    // it may be echo; the per-frame floor (3-6 dB below the mean of a noise,
-                    // lower in the gaps of an echo) keeps the guess on the quiet side.
-                    *bg = (1.25 * *bmin).min(2.0 * *nf);
-                }
-                *bg = bg.clamp(*bmin, 2.5 * *bmin);
-            }
+            self.track_background(k, e, s, far_active, startup);
             // Residual echo ratio (error over echo estimate): a minimum tracker over frames
             // where an echo is estimated well above the noise, rising slowly (~2 dB/s) so that
             // near-end speech in double talk cannot drive it up quickly.
-            if far_active && s > 4.0 * *nf {
+            if far_active && s > 4.0 * self.noise_floor[k] {
                 let q = (e / (s + tiny)).min(4.0);
                 self.ratio_smooth[k] = 0.6 * self.ratio_smooth[k] + 0.4 * q;
                 self.residual_ratio[k] =
@@ -387,7 +311,7 @@ impl ResidualEchoSuppressor {
             self.residual[k] = r;
         }
         if startup {
-            self.frames_seen += 1;
+            self.startup_frames += 1;
         }
         // Near-end presence (double talk): the error holds clearly more than the estimated
         // residual echo and background noise, summed over bands. While it holds, the gain is
@@ -509,6 +433,91 @@ impl ResidualEchoSuppressor {
         }
         self.finish_block(error, echo);
         report
+    }
+
+    /// Tracks the background's level in band `k` for the comfort noise (`e`: error band
+    /// power, `s`: echo estimate band power), initialising the trackers (and the per-frame
+    /// `noise_floor`) during the start-up.
+    fn track_background(&mut self, k: usize, e: f32, s: f32, far_active: bool, startup: bool) {
+        // The comfort-noise level. A band holds only a few bins, so one frame's power
+        // scatters widely and its minimum lies ~5 dB below the mean: comfort noise at that
+        // floor would drop audibly whenever the suppressor engages. Smoothed over ~10
+        // frames the scatter is about +-0.6 dB; its minimum (tracked like `noise_floor`)
+        // is the background's lower envelope, and the mean of the smoothed power over the
+        // echo-free frames within 4 dB of that envelope is the background's level.
+        let ps = &mut self.smoothed_power[k];
+        let bmin = &mut self.background_min[k];
+        let bg = &mut self.background[k];
+        let nf = &mut self.noise_floor[k];
+        if startup {
+            *ps = if self.startup_frames == 0 {
+                e
+            } else {
+                0.7 * *ps + 0.3 * e
+            };
+            *bmin = *ps;
+            *bg = *ps;
+            self.background_measured[k] = true;
+            // The per-frame floor sits a few dB below the mean power.
+            *nf = 0.5 * *ps;
+        } else {
+            *ps = 0.9 * *ps + 0.1 * e;
+            // Echo-free: the estimated echo (learnt or not) well below the error for as
+            // long as the smoothing remembers, so no echo is smeared into `ps`.
+            let run = &mut self.echo_free_run[k];
+            if !far_active && s * self.residual_ratio[k] + self.misalign_band[k] < 0.25 * e {
+                *run = run.saturating_add(1);
+            } else {
+                *run = 0;
+            }
+            // The envelope's rise: in frames where the echo estimate itself (not scaled
+            // by the residual ratio: a well-cancelled echo leaves a residual that ratio
+            // times estimate matches, and that residual is not background) and the echo
+            // not yet learnt lie below the error.
+            let rise = &mut self.rise_run[k];
+            if !far_active || s + self.misalign_band[k] < 0.5 * e {
+                *rise = rise.saturating_add(1);
+            } else {
+                *rise = 0;
+            }
+            if *ps < *bmin {
+                *bmin = *ps;
+            } else if *rise > 0 {
+                *bmin *= self.params.noise_rise;
+            }
+            // A background that appears or jumps up (after digital silence, a fan
+            // switched on) would take the 2 dB/s rise many seconds to reach: when a band
+            // stays above its envelope through `RISE_RUN` such frames, the minimum over
+            // them becomes the envelope (minimum statistics over 1.5 s; speech this long
+            // without a dip in its 100 ms power is rare).
+            let run_min = &mut self.run_min[k];
+            if *rise == ECHO_FREE_RUN {
+                *run_min = *ps;
+            } else if *rise > ECHO_FREE_RUN {
+                *run_min = run_min.min(*ps);
+                if *rise >= RISE_RUN {
+                    *bmin = bmin.max(*run_min);
+                    *rise = ECHO_FREE_RUN;
+                    *run_min = *ps;
+                }
+            }
+            let measured = &mut self.background_measured[k];
+            if *run >= ECHO_FREE_RUN && *ps < 2.5 * *bmin {
+                *bg = if *measured {
+                    0.95 * *bg + 0.05 * *ps
+                } else {
+                    *ps
+                };
+                *measured = true;
+            } else if !*measured {
+                // Echo from the first frame on: no echo-free frame measured yet. The
+                // smoothed power's lower envelope lies about 1 dB below its mean, but here
+                // it may be echo; the per-frame floor (3-6 dB below the mean of a noise,
+                // lower in the gaps of an echo) keeps the guess on the quiet side.
+                *bg = (1.25 * *bmin).min(2.0 * *nf);
+            }
+            *bg = bg.clamp(*bmin, 2.5 * *bmin);
+        }
     }
 
     /// Keeps this block's inputs as the previous blocks of the next overlap-save.
