@@ -73,8 +73,10 @@ const HIST_BINS: usize = 170;
 const HIST_FRAMES: f32 = 400.0;
 const HIST_LOW_SHARE: f32 = 0.1;
 const HIST_HIGH_SHARE: f32 = 0.95;
-/// Frequencies below this always get the floor gain.
-const SUB_BASS_HZ: f32 = 60.0;
+/// Frequencies below this always get the floor gain (with 50 Hz bins: the bins at 0, 50 and
+/// 100 Hz, i.e. everything below about 125 Hz). Only while there is noise to remove: the floor
+/// follows the depth rule, so a recording with a faint background keeps its low end.
+const SUB_BASS_HZ: f32 = 120.0;
 /// Band whose mean presence probability is the frame's speech probability.
 const VAD_LOW_HZ: f32 = 200.0;
 const VAD_HIGH_HZ: f32 = 4000.0;
@@ -591,9 +593,14 @@ impl Estimator {
             *g = exp(ln_g).max(self.gain_min);
             *s = *g * *g * y;
         }
-        // Below 60 Hz (the DC bin and the first one) there is no speech, only rumble and hum,
-        // and the DC bin's periodogram (one degree of freedom) spikes far more often than
-        // the others: always the floor there.
+        // Below about 125 Hz: always the floor. There is rumble and hum there but little
+        // speech (at most the fundamental of deep voices, whose harmonics above carry the
+        // pitch), and during voiced speech the presence probability of these bins comes from
+        // the harmonics above them (the global window, and the window's leakage from F0 and
+        // the first formant), so noise passed there at nearly full level: wide-band PESQ
+        // +0.09 over the 8 noises (car +0.24, brown +0.13, white +0.05) against a floor below
+        // 60 Hz only, STOI unchanged. (The DC bin's periodogram, one degree of freedom, also
+        // spikes far more often than the others.)
         for g in &mut self.gains[..self.sub_bass] {
             *g = self.gain_min;
         }
