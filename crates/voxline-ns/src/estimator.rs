@@ -9,7 +9,9 @@
 //!   probability capped at 0.99 so a rise of the noise level is still followed. Minimum
 //!   statistics (Martin 2001) bound the estimate: between the minimum of the smoothed
 //!   periodogram over the last 1.6 s and 4 times it, so long stretches of speech cannot leak
-//!   into it and an under-estimate cannot stick. The first 100 ms are taken as noise.
+//!   into it and an under-estimate cannot stick. The first 100 ms are taken as noise; they
+//!   pass unsuppressed for 40 ms and the depth fades in over the other 60 (the first sound
+//!   may be a word).
 //! * **A-priori SNR** by the decision-directed approach (Ephraim & Malah 1984), with the
 //!   smoothing factor lowered where the current frame clearly holds more energy than the last
 //!   speech estimate explains *and* its 5-bin neighbourhood is well above the noise, so onsets
@@ -62,6 +64,11 @@ const MINSTAT_SUB: usize = 8;
 const MINSTAT_SUBLEN: usize = 20;
 /// Frames at the start taken as noise to initialise the estimate (100 ms).
 const STARTUP_FRAMES: usize = 10;
+/// Frames with signal that pass unsuppressed at the start (40 ms); the depth then fades in
+/// until `STARTUP_FRAMES`. (Suppressing from the first frame cut the first word of a
+/// recording that starts with it: PESQ loss 0.16 on the clean digits recording, 0.047 /
+/// 0.051 on average over the clean talkers with muted pauses, now 0.013 / 0.001.)
+const STARTUP_PASS_FRAMES: usize = 4;
 /// Range of the frame-level peak of the averaged a-priori SNR: 0 dB to 10 dB.
 const ZETA_PEAK_MIN: f32 = 1.0;
 const ZETA_PEAK_MAX: f32 = 10.0;
@@ -296,7 +303,12 @@ impl Estimator {
         } else {
             1.0
         };
-        let att = self.max_attenuation_db * share;
+        // Start-up: nothing is known yet of what is noise, and the first sound may be a word
+        // (a call or a recording that starts with speech after digital silence): no
+        // suppression over the first frames, then the depth fades in by the end of start-up.
+        let from = STARTUP_PASS_FRAMES as f32;
+        let ramp = ((self.startup as f32 - from) / (STARTUP_FRAMES as f32 - from)).clamp(0.0, 1.0);
+        let att = self.max_attenuation_db * share * ramp;
         self.ln_gain_min = -att * (core::f32::consts::LN_10 / 20.0);
         self.gain_min = self.ln_gain_min.exp();
     }
@@ -368,6 +380,7 @@ impl Estimator {
             self.track_noise(power);
         }
         self.startup = (self.startup + 1).min(STARTUP_FRAMES);
+        self.set_depth();
         self.a_priori_snr(power);
         self.presence_likelihood();
         self.gain(power);

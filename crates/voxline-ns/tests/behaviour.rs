@@ -47,6 +47,17 @@ fn noise_alone_is_attenuated_by_about_the_configured_amount() {
     assert!(short.is_empty(), "{}", short.join("\n"));
 }
 
+/// A harmonic vowel at time `t` s: fundamental `f0`, 1/k amplitudes up to 3.4 kHz.
+fn vowel(t: f32, f0: f32) -> f32 {
+    let mut s = 0.0;
+    let mut k = 1;
+    while f0 * k as f32 <= 3400.0 {
+        s += (2.0 * std::f32::consts::PI * f0 * k as f32 * t).sin() / k as f32;
+        k += 1;
+    }
+    s
+}
+
 /// Speech-like test signal: a harmonic vowel (fundamental 140 Hz, 1/k amplitudes up to
 /// 3.4 kHz) switched on and off in 300 ms bursts with 300 ms gaps, over low noise.
 fn tone_bursts(fs: usize, seconds: usize, background: f32) -> (Vec<f32>, Vec<bool>) {
@@ -57,13 +68,7 @@ fn tone_bursts(fs: usize, seconds: usize, background: f32) -> (Vec<f32>, Vec<boo
     for (i, v) in x.iter_mut().enumerate() {
         let t = i as f32 / fs as f32;
         if (t / 0.3) as usize % 2 == 1 {
-            let mut s = 0.0;
-            let mut k = 1;
-            while 140.0 * k as f32 <= 3400.0 {
-                s += (2.0 * std::f32::consts::PI * 140.0 * k as f32 * t).sin() / k as f32;
-                k += 1;
-            }
-            *v += 0.05 * s;
+            *v += 0.05 * vowel(t, 140.0);
             on[i] = true;
         }
     }
@@ -496,13 +501,7 @@ fn rumble_below_the_voice_is_removed_while_it_speaks() {
         for (i, v) in x.iter_mut().enumerate() {
             let t = i as f32 / fs as f32;
             if (t / 0.4) as usize % 2 == 1 {
-                let mut s = 0.0;
-                let mut k = 1;
-                while 250.0 * k as f32 <= 3400.0 {
-                    s += (2.0 * std::f32::consts::PI * 250.0 * k as f32 * t).sin() / k as f32;
-                    k += 1;
-                }
-                *v += 0.05 * s;
+                *v += 0.05 * vowel(t, 250.0);
             }
         }
         let y = suppress(rate, 20.0, &x);
@@ -517,5 +516,37 @@ fn rumble_below_the_voice_is_removed_while_it_speaks() {
         // The fundamental itself passes.
         let f0 = db(band(&y, 240.0, 260.0) / band(&x, 240.0, 260.0));
         assert!(f0 > -1.0, "{rate}: the fundamental changed {f0:.1} dB");
+    }
+}
+
+#[test]
+fn a_word_at_the_very_start_keeps_its_onset_and_noise_from_the_start_is_removed() {
+    for rate in RATES {
+        let fs = rate.hz() as usize;
+        // A stream that opens with 200 ms of digital silence and then a word at once (a
+        // recording cut to the speech): the start-up must not take the word for noise.
+        let mut x = vec![0.0f32; fs / 5];
+        let (burst, _) = tone_bursts(fs, 1, 0.0);
+        x.extend_from_slice(&burst[(0.3 * fs as f32) as usize..(0.6 * fs as f32) as usize]);
+        x.extend(vec![0.0f32; fs / 5]);
+        let y = suppress(rate, 20.0, &x);
+        let start = fs / 5;
+        let head = start..start + 3 * fs / 100;
+        let kept = db(energy(&y[head.clone()]) / energy(&x[head]));
+        assert!(
+            kept.abs() < 1.0,
+            "{rate}: first 30 ms of the word changed {kept:.2} dB"
+        );
+        // Noise from the first sample: through for 40 ms, then faded to the floor by 100 ms.
+        let noise = white(fs, 0.01, 41);
+        let y = suppress(rate, 20.0, &noise);
+        let first = db(energy(&y[..fs / 25]) / energy(&noise[..fs / 25]));
+        let after = db(energy(&y[fs / 5..]) / energy(&noise[fs / 5..]));
+        assert!(first > -3.0, "{rate}: first 40 ms down {first:.1} dB");
+        assert!(
+            after < -17.0,
+            "{rate}: noise after 200 ms down only {:.1} dB",
+            -after
+        );
     }
 }

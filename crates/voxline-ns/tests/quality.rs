@@ -7,6 +7,9 @@
 //!   speech, before and after suppression: the improvement,
 //! * speech level change on those frames.
 //!
+//! All three are taken after the suppressor's 100 ms start-up (it passes the first 40 ms of a
+//! stream and fades in over the next 60; `behaviour.rs` tests that on its own).
+//!
 //! The limits sit a little below what the suppressor reached when they were set (see the
 //! table printed with `cargo test -p voxline-ns --test quality -- --nocapture`).
 
@@ -19,6 +22,9 @@ struct Scores {
     segsnr_out: f64,
     level_db: f64,
 }
+
+/// 10 ms frames of the suppressor's start-up, left out of the scores.
+const STARTUP_FRAMES: usize = 10;
 
 fn score(clean: &[f32], noisy: &[f32], out: &[f32], n: usize) -> Scores {
     let e = frame_energies(clean, n);
@@ -34,7 +40,7 @@ fn score(clean: &[f32], noisy: &[f32], out: &[f32], n: usize) -> Scores {
             .sum();
         db(energy(s) / err.max(1e-20)).clamp(-10.0, 35.0)
     };
-    for (k, &ek) in e.iter().enumerate() {
+    for (k, &ek) in e.iter().enumerate().skip(STARTUP_FRAMES) {
         let r = k * n..(k + 1) * n;
         if ek < max * 1e-4 {
             pin += energy(&noisy[r.clone()]);
@@ -61,8 +67,9 @@ fn fixtures_keep_their_quality() {
     let cases = [
         // Measured when set: 19.2 dB, +7.6 dB, -0.17 dB.
         (8, "car", 5.0, 18.2, 6.6, 1.0),
-        // 3.5 dB, +1.1 dB, +0.09 dB (babble is speech-like: little can be removed).
-        (8, "babble", 5.0, 2.8, 0.8, 1.0),
+        // 3.5 dB, +1.1 dB, +0.09 dB (babble is speech-like: little can be removed); 2.8 dB
+        // with the start-up left out (the same for the code of then and of now).
+        (8, "babble", 5.0, 2.5, 0.8, 1.0),
         // 20.0 dB, +8.8 dB, -0.29 dB.
         (16, "car", 5.0, 19.0, 7.8, 1.0),
         // 7.5 dB, +1.4 dB, -0.14 dB.
