@@ -15,7 +15,10 @@
 //!    weighted by the speech presence probability, floored at the configured maximum
 //!    attenuation ([`NsConfig::max_attenuation_db`], 6 to 30 dB, default 20 dB),
 //!
-//! and overlap-adds the result. Impulsive noise (typing, clicks), which the noise estimate
+//! and overlap-adds the result. Before the gains, in voiced frames, a pitch filter moves the
+//! noise between the harmonics onto them (the input one pitch period earlier is added per band
+//! where the band is periodic and noisy, the band's energy kept): the harmonics of a low voice
+//! lie too close together for per-bin gains to take out what lies between. Impulsive noise (typing, clicks), which the noise estimate
 //! cannot follow, is limited in the time domain: while isolated bursts of a few milliseconds
 //! are frequent, output samples that rise far above the level around them are brought down,
 //! using the 10 ms of input the output lags behind ([`NoiseSuppressor::transient_rate`]).
@@ -35,10 +38,12 @@
 mod cepstrum;
 mod estimator;
 mod fastmath;
+mod pitch;
 mod stft;
 mod transient;
 
 use estimator::Estimator;
+use pitch::PitchFilter;
 use stft::Stft;
 use transient::TransientLimiter;
 use voxline_core::{sanitize, Error, Latency, Result, SampleRate};
@@ -100,6 +105,7 @@ pub struct NoiseSuppressor {
     stft: Stft,
     estimator: Estimator,
     transients: TransientLimiter,
+    pitch: PitchFilter,
     input: Box<[f32]>,
     power: Box<[f32]>,
 }
@@ -113,6 +119,13 @@ impl NoiseSuppressor {
         let stft = Stft::new(hop, WINDOW_HOPS);
         let bins = stft.bins();
         let bin_hz = 100.0 / WINDOW_HOPS as f32;
+        let pitch = PitchFilter::new(
+            rate.hz(),
+            WINDOW_HOPS * hop,
+            hop,
+            stft.analysis_window(),
+            bin_hz,
+        );
         Ok(NoiseSuppressor {
             rate,
             config,
@@ -120,6 +133,7 @@ impl NoiseSuppressor {
             stft,
             estimator: Estimator::new(bins, bin_hz, config.max_attenuation_db),
             transients: TransientLimiter::new(hop),
+            pitch,
             input: vec![0.0; hop].into_boxed_slice(),
             power: vec![0.0; bins].into_boxed_slice(),
         })
@@ -186,6 +200,7 @@ impl NoiseSuppressor {
             *x = sanitize(*x).clamp(-INPUT_LIMIT, INPUT_LIMIT);
         }
         self.transients.push(&self.input);
+        self.pitch.push(&self.input);
         let spectrum = self.stft.analyse(&self.input);
         for (p, c) in self.power.iter_mut().zip(spectrum.iter()) {
             *p = c.norm_sqr();
@@ -194,6 +209,7 @@ impl NoiseSuppressor {
         // their level is neither the speech's nor the background's.
         let count_level = !self.transients.burst_near();
         self.estimator.update(&self.power, count_level);
+        self.pitch.filter(spectrum, self.estimator.gains());
         for (c, &g) in spectrum.iter_mut().zip(self.estimator.gains()) {
             *c *= g;
         }
@@ -241,6 +257,7 @@ impl NoiseSuppressor {
         self.stft.reset();
         self.estimator.reset();
         self.transients.reset();
+        self.pitch.reset();
     }
 }
 

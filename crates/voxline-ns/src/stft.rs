@@ -85,6 +85,11 @@ impl Stft {
         }
     }
 
+    /// The analysis window (with its scaling).
+    pub(crate) fn analysis_window(&self) -> &[f32] {
+        &self.analysis
+    }
+
     /// Number of frequency bins (half the window length, plus one).
     pub(crate) fn bins(&self) -> usize {
         self.spectrum.len()

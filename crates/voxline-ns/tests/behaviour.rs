@@ -550,3 +550,35 @@ fn a_word_at_the_very_start_keeps_its_onset_and_noise_from_the_start_is_removed(
         );
     }
 }
+
+#[test]
+fn noise_between_the_harmonics_of_a_low_voice_is_reduced() {
+    // A 100 Hz voice in white noise: its harmonics lie two 50 Hz bins apart, too close for
+    // per-bin gains to take out the noise between them; the pitch filter does.
+    for rate in [SampleRate::Hz8000, SampleRate::Hz16000, SampleRate::Hz48000] {
+        let fs = rate.hz() as usize;
+        let mut x = white(6 * fs, 0.02, 51);
+        for (i, v) in x.iter_mut().enumerate() {
+            let t = i as f32 / fs as f32;
+            if (t / 0.4) as usize % 2 == 1 {
+                *v += 0.05 * vowel(t, 100.0);
+            }
+        }
+        let y = suppress(rate, 20.0, &x);
+        let voiced = |b: usize| b >= 12 && (b / 4) % 2 == 1 && !b.is_multiple_of(4);
+        let (mut harmonics, mut between) = ([0.0f64; 2], [0.0f64; 2]);
+        for k in 3..15 {
+            let f = 100.0 * k as f32;
+            for (i, s) in [&x, &y].iter().enumerate() {
+                harmonics[i] += band_power(s, fs, f - 10.0, f + 10.0, voiced);
+                between[i] += band_power(s, fs, f + 40.0, f + 60.0, voiced);
+            }
+        }
+        let gain = db(harmonics[1] / between[1]) - db(harmonics[0] / between[0]);
+        // 3.7 to 6.6 dB; 0.6 to 2.6 dB without the pitch filter.
+        assert!(
+            gain > 3.0,
+            "{rate}: harmonic-to-between ratio up only {gain:.1} dB"
+        );
+    }
+}
