@@ -26,8 +26,10 @@ fn per_frame_calls_do_not_allocate() {
                 seed ^= seed << 5;
                 let noise = (seed as f32 / u32::MAX as f32 - 0.5) * 0.02;
                 let t = (k * 3 * n + i) as f32;
+                // A 150 Hz voiced sound with harmonics (the pitch filter's path).
+                let w = 2.0 * std::f32::consts::PI * 150.0 / rate.hz() as f32;
                 let speech = if (k / 20) % 2 == 1 {
-                    0.3 * (t * 0.05).sin()
+                    0.2 * ((t * w).sin() + 0.5 * (2.0 * t * w).sin() + 0.3 * (3.0 * t * w).sin())
                 } else {
                     0.0
                 };
