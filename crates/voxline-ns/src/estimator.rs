@@ -190,6 +190,8 @@ pub(crate) struct Estimator {
     snr_db: f32,
     level_hist: Box<[f32]>,
     level_total: f32,
+    /// Lowest and highest histogram bin filled since the last reset.
+    hist_range: (usize, usize),
     /// Frames since the first one with any signal (counts up to `STARTUP_FRAMES`).
     startup: usize,
     noise: Box<[f32]>,
@@ -237,6 +239,7 @@ impl Estimator {
             snr_db: f32::NEG_INFINITY,
             level_hist: vec![0.0; HIST_BINS].into_boxed_slice(),
             level_total: 0.0,
+            hist_range: (HIST_BINS - 1, 0),
             startup: 0,
             noise: box_of(NOISE_FLOOR),
             track_p: box_of(0.0),
@@ -287,6 +290,7 @@ impl Estimator {
         self.snr_db = f32::NEG_INFINITY;
         self.level_hist.fill(0.0);
         self.level_total = 0.0;
+        self.hist_range = (HIST_BINS - 1, 0);
         self.set_depth();
     }
 
@@ -322,7 +326,10 @@ impl Estimator {
         let db = 10.0 * core::f32::consts::LOG10_E * ln(total.max(1e-30));
         let bin = ((db - HIST_LOW_DB).max(0.0) as usize).min(HIST_BINS - 1);
         let keep = 1.0 - 1.0 / HIST_FRAMES;
-        for h in self.level_hist.iter_mut() {
+        // Bins outside the range ever filled hold exactly zero: decay and scan only that range.
+        self.hist_range = (self.hist_range.0.min(bin), self.hist_range.1.max(bin));
+        let (first, last) = self.hist_range;
+        for h in self.level_hist[first..=last].iter_mut() {
             *h *= keep;
         }
         self.level_hist[bin] += 1.0;
@@ -331,8 +338,14 @@ impl Estimator {
             HIST_LOW_SHARE * self.level_total,
             HIST_HIGH_SHARE * self.level_total,
         );
-        let (mut acc, mut lo, mut hi) = (0.0f32, None, HIST_BINS - 1);
-        for (i, &h) in self.level_hist.iter().enumerate() {
+        let (mut acc, mut lo, mut hi) = (0.0f32, None, last);
+        for (i, &h) in self
+            .level_hist
+            .iter()
+            .enumerate()
+            .take(last + 1)
+            .skip(first)
+        {
             acc += h;
             if lo.is_none() && acc >= low {
                 lo = Some(i);
