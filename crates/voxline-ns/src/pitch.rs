@@ -75,8 +75,6 @@ pub(crate) struct PitchFilter {
     frame: Box<[f32]>,
     delayed: Box<[Complex<f32>]>,
     scratch: Box<[Complex<f32>]>,
-    /// The period used for the last frame, in samples (0: none), for inspection.
-    period: usize,
 }
 
 impl PitchFilter {
@@ -123,7 +121,6 @@ impl PitchFilter {
             frame: vec![0.0; n].into_boxed_slice(),
             delayed: vec![Complex::new(0.0, 0.0); bins].into_boxed_slice(),
             scratch: vec![Complex::new(0.0, 0.0); scratch_len].into_boxed_slice(),
-            period: 0,
         }
     }
 
@@ -133,13 +130,6 @@ impl PitchFilter {
         self.decimated.fill(0.0);
         self.dec_phase = 0;
         self.dec_sum = 0.0;
-        self.period = 0;
-    }
-
-    /// The period used for the last frame, in samples (0 when none was found).
-    #[allow(dead_code)]
-    pub(crate) fn period(&self) -> usize {
-        self.period
     }
 
     /// Takes one hop of (sanitised) input into the histories.
@@ -254,7 +244,6 @@ impl PitchFilter {
     /// apply to it.
     pub(crate) fn filter(&mut self, spectrum: &mut [Complex<f32>], gains: &[f32]) {
         let period = self.find_period();
-        self.period = period;
         if period == 0 {
             return;
         }
