@@ -392,8 +392,12 @@ impl Estimator {
         if self.startup >= STARTUP_FRAMES {
             self.track_noise(power);
         }
-        self.startup = (self.startup + 1).min(STARTUP_FRAMES);
-        self.set_depth();
+        if self.startup < STARTUP_FRAMES {
+            // The start-up ramp moved; afterwards only the dynamic range moves the depth, and
+            // `track_snr` sets it.
+            self.startup += 1;
+            self.set_depth();
+        }
         self.a_priori_snr(power);
         self.presence_likelihood();
         self.gain(power);

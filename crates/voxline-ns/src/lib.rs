@@ -18,11 +18,12 @@
 //! and overlap-adds the result. Before the gains, in voiced frames, a pitch filter moves the
 //! noise between the harmonics onto them (the input one pitch period earlier is added per band
 //! where the band is periodic and noisy, the band's energy kept): the harmonics of a low voice
-//! lie too close together for per-bin gains to take out what lies between. Impulsive noise (typing, clicks), which the noise estimate
-//! cannot follow, is limited in the time domain: while isolated bursts of a few milliseconds
-//! are frequent, output samples that rise far above the level around them are brought down,
-//! using the 10 ms of input the output lags behind ([`NoiseSuppressor::transient_rate`]).
-//! The added latency is one hop, 10 ms ([`Latency`]). The mean
+//! lie too close together for per-bin gains to take out what lies between. Impulsive noise
+//! (typing, clicks), which the noise estimate cannot follow, is limited in the time domain:
+//! while isolated bursts of a few milliseconds are frequent, output samples that rise far
+//! above the level around them are brought down, using the 10 ms of input the output lags
+//! behind ([`NoiseSuppressor::transient_rate`]). The added latency is one hop, 10 ms
+//! ([`Latency`]). The mean
 //! speech presence probability of each frame is exposed as a voice-activity measure
 //! ([`NoiseSuppressor::speech_probability`]).
 //!
@@ -119,13 +120,6 @@ impl NoiseSuppressor {
         let stft = Stft::new(hop, WINDOW_HOPS);
         let bins = stft.bins();
         let bin_hz = 100.0 / WINDOW_HOPS as f32;
-        let pitch = PitchFilter::new(
-            rate.hz(),
-            WINDOW_HOPS * hop,
-            hop,
-            stft.analysis_window(),
-            bin_hz,
-        );
         Ok(NoiseSuppressor {
             rate,
             config,
@@ -133,7 +127,7 @@ impl NoiseSuppressor {
             stft,
             estimator: Estimator::new(bins, bin_hz, config.max_attenuation_db),
             transients: TransientLimiter::new(hop),
-            pitch,
+            pitch: PitchFilter::new(rate.hz(), WINDOW_HOPS * hop, hop, bin_hz),
             input: vec![0.0; hop].into_boxed_slice(),
             power: vec![0.0; bins].into_boxed_slice(),
         })
@@ -201,6 +195,7 @@ impl NoiseSuppressor {
         }
         self.transients.push(&self.input);
         self.pitch.push(&self.input);
+        self.pitch.prepare(&mut self.stft);
         let spectrum = self.stft.analyse(&self.input);
         for (p, c) in self.power.iter_mut().zip(spectrum.iter()) {
             *p = c.norm_sqr();

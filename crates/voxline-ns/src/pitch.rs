@@ -19,10 +19,9 @@
 //! period whose correlation is within 85 % of the best (so a multiple of the period is not
 //! taken for it), refined at the full rate. No look-ahead: only past input is used.
 
-use std::sync::Arc;
-
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+
+use crate::stft::Stft;
 
 /// Rate of the decimated signal the period is searched in, Hz.
 const SEARCH_RATE: f32 = 4000.0;
@@ -70,17 +69,16 @@ pub(crate) struct PitchFilter {
     corr: Box<[f32]>,
     /// Bins of each band.
     bands: Box<[(usize, usize)]>,
-    forward: Arc<dyn RealToComplex<f32>>,
-    window: Box<[f32]>,
-    frame: Box<[f32]>,
+    /// Spectrum of the input one period back (the STFT's analysis), and whether this frame
+    /// has one (voiced).
     delayed: Box<[Complex<f32>]>,
-    scratch: Box<[Complex<f32>]>,
+    voiced: bool,
 }
 
 impl PitchFilter {
-    /// A filter for frames of `n` samples (the STFT's window, `window`) at `rate` Hz, whose
-    /// spectra have bins `bin_hz` apart.
-    pub(crate) fn new(rate: u32, n: usize, hop: usize, window: &[f32], bin_hz: f32) -> Self {
+    /// A filter for analysis windows of `n` samples at `rate` Hz, whose spectra have bins
+    /// `bin_hz` apart.
+    pub(crate) fn new(rate: u32, n: usize, hop: usize, bin_hz: f32) -> Self {
         let fs = rate as f32;
         let decimation = ((fs / SEARCH_RATE).round() as usize).max(1);
         let dec_rate = fs / decimation as f32;
@@ -99,9 +97,6 @@ impl PitchFilter {
                 bands.push((a, b));
             }
         }
-        let mut planner = RealFftPlanner::<f32>::new();
-        let forward = planner.plan_fft_forward(n);
-        let scratch_len = forward.get_scratch_len();
         PitchFilter {
             n,
             decimation,
@@ -116,11 +111,8 @@ impl PitchFilter {
             fresh: vec![0.0; hop / decimation + 2].into_boxed_slice(),
             corr: vec![0.0; lag_range.1 + 1].into_boxed_slice(),
             bands: bands.into_boxed_slice(),
-            forward,
-            window: window.into(),
-            frame: vec![0.0; n].into_boxed_slice(),
             delayed: vec![Complex::new(0.0, 0.0); bins].into_boxed_slice(),
-            scratch: vec![Complex::new(0.0, 0.0); scratch_len].into_boxed_slice(),
+            voiced: false,
         }
     }
 
@@ -130,6 +122,7 @@ impl PitchFilter {
         self.decimated.fill(0.0);
         self.dec_phase = 0;
         self.dec_sum = 0.0;
+        self.voiced = false;
     }
 
     /// Takes one hop of (sanitised) input into the histories.
@@ -240,28 +233,23 @@ impl PitchFilter {
         l_best
     }
 
-    /// Filters the current frame's `spectrum` in place, given the gains the suppressor will
-    /// apply to it.
-    pub(crate) fn filter(&mut self, spectrum: &mut [Complex<f32>], gains: &[f32]) {
+    /// After [`push`](Self::push): finds the newest frame's period and, if it is voiced,
+    /// analyses the input one period back with `stft`'s window.
+    pub(crate) fn prepare(&mut self, stft: &mut Stft) {
         let period = self.find_period();
-        if period == 0 {
+        self.voiced = period > 0;
+        if self.voiced {
+            let end = self.history.len() - period;
+            stft.transform(&self.history[end - self.n..end], &mut self.delayed);
+        }
+    }
+
+    /// Filters the current frame's `spectrum` in place, given the gains the suppressor will
+    /// apply to it (after [`prepare`](Self::prepare)).
+    pub(crate) fn filter(&self, spectrum: &mut [Complex<f32>], gains: &[f32]) {
+        if !self.voiced {
             return;
         }
-        let end = self.history.len() - period;
-        for ((f, &x), &w) in self
-            .frame
-            .iter_mut()
-            .zip(&self.history[end - self.n..end])
-            .zip(&*self.window)
-        {
-            *f = x * w;
-        }
-        let done = self.forward.process_with_scratch(
-            &mut self.frame,
-            &mut self.delayed,
-            &mut self.scratch,
-        );
-        debug_assert!(done.is_ok(), "forward FFT: {done:?}");
         for &(a, b) in self.bands.iter() {
             let (x, p, g) = (&mut spectrum[a..b], &self.delayed[a..b], &gains[a..b]);
             let (mut ex, mut ep, mut exp, mut eg) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
@@ -337,8 +325,7 @@ mod tests {
             let hop = rate as usize / 100;
             for f0 in [80.0f32, 125.0, 210.0, 350.0] {
                 let n = 2 * hop;
-                let window = vec![1.0; n];
-                let mut pf = PitchFilter::new(rate, n, hop, &window, 50.0);
+                let mut pf = PitchFilter::new(rate, n, hop, 50.0);
                 let x = voiced(rate, f0, 30 * hop);
                 for h in x.chunks_exact(hop) {
                     pf.push(h);
@@ -356,8 +343,7 @@ mod tests {
     #[test]
     fn silence_and_noise_have_no_period() {
         let (rate, hop) = (16000u32, 160usize);
-        let window = vec![1.0; 2 * hop];
-        let mut pf = PitchFilter::new(rate, 2 * hop, hop, &window, 50.0);
+        let mut pf = PitchFilter::new(rate, 2 * hop, hop, 50.0);
         for _ in 0..20 {
             pf.push(&[0.0; 160]);
         }

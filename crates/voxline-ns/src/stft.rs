@@ -85,11 +85,6 @@ impl Stft {
         }
     }
 
-    /// The analysis window (with its scaling).
-    pub(crate) fn analysis_window(&self) -> &[f32] {
-        &self.analysis
-    }
-
     /// Number of frequency bins (half the window length, plus one).
     pub(crate) fn bins(&self) -> usize {
         self.spectrum.len()
@@ -102,22 +97,29 @@ impl Stft {
         let n = self.history.len();
         self.history.copy_within(hop.., 0);
         self.history[n - hop..].copy_from_slice(input);
-        for ((f, x), w) in self
-            .frame
-            .iter_mut()
-            .zip(&*self.history)
-            .zip(&*self.analysis)
-        {
-            *f = x * w;
-        }
-        let done = self.forward.process_with_scratch(
+        windowed_fft(
+            &*self.forward,
+            &self.analysis,
+            &self.history,
             &mut self.frame,
             &mut self.spectrum,
             &mut self.scratch,
         );
-        // Lengths are fixed at construction; a failure would be a bug in this module.
-        debug_assert!(done.is_ok(), "forward FFT: {done:?}");
         &mut self.spectrum
+    }
+
+    /// The same analysis for any stretch of signal one window long (`samples`), into `out`
+    /// (`bins()` values): e.g. the input one pitch period back. Leaves the current spectrum
+    /// alone.
+    pub(crate) fn transform(&mut self, samples: &[f32], out: &mut [Complex<f32>]) {
+        windowed_fft(
+            &*self.forward,
+            &self.analysis,
+            samples,
+            &mut self.frame,
+            out,
+            &mut self.scratch,
+        );
     }
 
     /// Inverse-transforms the (modified) spectrum from [`analyse`](Self::analyse) and writes
@@ -158,6 +160,23 @@ impl Stft {
         self.history.fill(0.0);
         self.overlap.fill(0.0);
     }
+}
+
+/// `samples` times `window` into `frame`, then its spectrum into `out`.
+fn windowed_fft(
+    forward: &dyn RealToComplex<f32>,
+    window: &[f32],
+    samples: &[f32],
+    frame: &mut [f32],
+    out: &mut [Complex<f32>],
+    scratch: &mut [Complex<f32>],
+) {
+    for ((f, x), w) in frame.iter_mut().zip(samples).zip(window) {
+        *f = x * w;
+    }
+    let done = forward.process_with_scratch(frame, out, scratch);
+    // Lengths are fixed at construction; a failure would be a bug in this module.
+    debug_assert!(done.is_ok(), "forward FFT: {done:?}");
 }
 
 #[cfg(test)]

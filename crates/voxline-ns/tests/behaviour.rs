@@ -487,6 +487,22 @@ fn band_power(x: &[f32], fs: usize, lo: f32, hi: f32, take: impl Fn(usize) -> bo
     total
 }
 
+/// Adds a vowel with fundamental `f0` to `x`, 400 ms on and 400 ms off (on from 0.4 s).
+fn add_vowel_bursts(x: &mut [f32], fs: usize, f0: f32) {
+    for (i, v) in x.iter_mut().enumerate() {
+        let t = i as f32 / fs as f32;
+        if (t / 0.4) as usize % 2 == 1 {
+            *v += 0.05 * vowel(t, f0);
+        }
+    }
+}
+
+/// 100 ms block `b` lies inside a burst of [`add_vowel_bursts`] (not its first block), after
+/// 1.2 s of start-up.
+fn voiced_block(b: usize) -> bool {
+    b >= 12 && (b / 4) % 2 == 1 && !b.is_multiple_of(4)
+}
+
 #[test]
 fn rumble_below_the_voice_is_removed_while_it_speaks() {
     // A voiced sound with a 250 Hz fundamental, 400 ms on and off, over pink noise (most of its
@@ -498,16 +514,9 @@ fn rumble_below_the_voice_is_removed_while_it_speaks() {
         let fs = rate.hz() as usize;
         let len = 6 * fs;
         let mut x = pink(len, 0.02, 31);
-        for (i, v) in x.iter_mut().enumerate() {
-            let t = i as f32 / fs as f32;
-            if (t / 0.4) as usize % 2 == 1 {
-                *v += 0.05 * vowel(t, 250.0);
-            }
-        }
+        add_vowel_bursts(&mut x, fs, 250.0);
         let y = suppress(rate, 20.0, &x);
-        // 100 ms blocks inside the bursts (not the first), after 1.2 s of start-up.
-        let voiced = |b: usize| b >= 12 && (b / 4) % 2 == 1 && !b.is_multiple_of(4);
-        let band = |s: &[f32], lo, hi| band_power(s, fs, lo, hi, voiced);
+        let band = |s: &[f32], lo, hi| band_power(s, fs, lo, hi, voiced_block);
         let cut = db(band(&x, 60.0, 130.0) / band(&y, 60.0, 130.0));
         assert!(
             cut > 16.0,
@@ -558,20 +567,14 @@ fn noise_between_the_harmonics_of_a_low_voice_is_reduced() {
     for rate in [SampleRate::Hz8000, SampleRate::Hz16000, SampleRate::Hz48000] {
         let fs = rate.hz() as usize;
         let mut x = white(6 * fs, 0.02, 51);
-        for (i, v) in x.iter_mut().enumerate() {
-            let t = i as f32 / fs as f32;
-            if (t / 0.4) as usize % 2 == 1 {
-                *v += 0.05 * vowel(t, 100.0);
-            }
-        }
+        add_vowel_bursts(&mut x, fs, 100.0);
         let y = suppress(rate, 20.0, &x);
-        let voiced = |b: usize| b >= 12 && (b / 4) % 2 == 1 && !b.is_multiple_of(4);
         let (mut harmonics, mut between) = ([0.0f64; 2], [0.0f64; 2]);
         for k in 3..15 {
             let f = 100.0 * k as f32;
             for (i, s) in [&x, &y].iter().enumerate() {
-                harmonics[i] += band_power(s, fs, f - 10.0, f + 10.0, voiced);
-                between[i] += band_power(s, fs, f + 40.0, f + 60.0, voiced);
+                harmonics[i] += band_power(s, fs, f - 10.0, f + 10.0, voiced_block);
+                between[i] += band_power(s, fs, f + 40.0, f + 60.0, voiced_block);
             }
         }
         let gain = db(harmonics[1] / between[1]) - db(harmonics[0] / between[0]);
