@@ -209,6 +209,8 @@ impl NoiseSuppressor {
             *c *= g;
         }
         self.stft.synthesise(out);
+        // The pitch period of the next frames is searched in the output: far less noise.
+        self.pitch.push_output(out);
         self.transients.apply(out);
         for y in out.iter_mut() {
             *y = sanitize(*y);

@@ -14,10 +14,14 @@
 //! raises a band. Bands are 200 Hz wide up to 1.6 kHz, wider above (100 Hz bands or bands of
 //! 400 Hz scored lower).
 //!
-//! The pitch period comes from the normalised autocorrelation of the input decimated to about
-//! 4 kHz (periods of 2.5 to 15 ms, 400 to 67 Hz) over the last 20 ms, preferring the shortest
-//! period whose correlation is within 85 % of the best (so a multiple of the period is not
-//! taken for it), refined at the full rate. No look-ahead: only past input is used.
+//! The pitch period comes from the normalised autocorrelation of the suppressor's own *output*
+//! decimated to about 4 kHz (periods of 2.5 to 15 ms, 400 to 67 Hz) over its last 20 ms,
+//! preferring the shortest period whose correlation is within 85 % of the best (so a multiple
+//! of the period is not taken for it), refined at the full rate on the input (whose samples
+//! the delayed spectrum takes). The output holds far less noise than the input, so the period
+//! is found in noisier speech (PESQ +0.008 wide-band, +0.001 narrow-band against searching the
+//! input; at 0 dB SNR +0.027 wide-band), at the price of lagging one hop (10 ms), which a
+//! pitch barely moves in. No look-ahead: only past input and output are used.
 
 use realfft::num_complex::Complex;
 
@@ -45,11 +49,14 @@ const VOICED_MIN: f32 = 0.3;
 /// (PESQ -0.004 WB, +0.003 NB) but cost clean speech more (loss 0.032 / 0.050 WB with muted
 /// pauses, mean / worst, against 0.023 / 0.035).
 const WEIGHT: f32 = 0.5;
+/// The weight scale at 8 kHz, where narrow-band PESQ rewarded a stronger filter (+0.004 with
+/// 0.85, +0.003 with 1.0, against 0.5) and clean speech was not cut (loss 0.001 / 0.003).
+const WEIGHT_NARROWBAND: f32 = 0.85;
 
 /// The pitch filter's state for one stream.
 pub(crate) struct PitchFilter {
     n: usize,
-    /// Decimation factor to the search rate and the phase/sum of the decimator.
+    /// Decimation factor to the search rate and the phase/sum of the (output) decimator.
     decimation: usize,
     dec_phase: usize,
     dec_sum: f32,
@@ -59,8 +66,8 @@ pub(crate) struct PitchFilter {
     /// Shortest and longest full-rate period.
     lag_min: usize,
     lag_max: usize,
-    /// Full-rate input history (`n + lag_max + decimation` samples, newest last) and the
-    /// decimated one (`dec_window + lag range end` samples).
+    /// Full-rate input history (`n + lag_max` samples, newest last) and the decimated output
+    /// history (`dec_window + lag range end` samples) the period is searched in.
     history: Box<[f32]>,
     decimated: Box<[f32]>,
     /// New decimated samples of this hop, before they are shifted in.
@@ -73,6 +80,8 @@ pub(crate) struct PitchFilter {
     /// has one (voiced).
     delayed: Box<[Complex<f32>]>,
     voiced: bool,
+    /// Scale of the delayed spectrum's weight at this rate.
+    weight: f32,
 }
 
 impl PitchFilter {
@@ -113,6 +122,11 @@ impl PitchFilter {
             bands: bands.into_boxed_slice(),
             delayed: vec![Complex::new(0.0, 0.0); bins].into_boxed_slice(),
             voiced: false,
+            weight: if rate <= 8000 {
+                WEIGHT_NARROWBAND
+            } else {
+                WEIGHT
+            },
         }
     }
 
@@ -125,15 +139,20 @@ impl PitchFilter {
         self.voiced = false;
     }
 
-    /// Takes one hop of (sanitised) input into the histories.
+    /// Takes one hop of (sanitised) input into the full-rate history.
     pub(crate) fn push(&mut self, input: &[f32]) {
         let len = self.history.len();
         let hop = input.len();
         self.history.copy_within(hop.., 0);
         self.history[len - hop..].copy_from_slice(input);
+    }
+
+    /// Takes the hop of output just synthesised into the decimated history the period is
+    /// searched in.
+    pub(crate) fn push_output(&mut self, output: &[f32]) {
         let d = self.decimation;
         let mut fresh = 0;
-        for &x in input {
+        for &x in output {
             self.dec_sum += x;
             self.dec_phase += 1;
             if self.dec_phase == d {
@@ -151,7 +170,8 @@ impl PitchFilter {
         self.decimated[dlen - fresh..].copy_from_slice(&self.fresh[..fresh]);
     }
 
-    /// The full-rate period of the newest 20 ms, or 0 if the signal is silent.
+    /// The full-rate period of the newest 20 ms of output, refined on the input, or 0 if the
+    /// output is silent or not voiced.
     fn find_period(&mut self) -> usize {
         let (lo, hi) = self.lag_range;
         let w = self.dec_window;
@@ -266,7 +286,7 @@ impl PitchFilter {
             let r = (exp / (ex * ep).sqrt()).clamp(0.0, 0.99);
             let g2 = (eg / ex).clamp(1e-6, 1.0);
             let r2 = r * r;
-            let alpha = WEIGHT * (r2 * (1.0 - g2) / ((1.0 - r2) * g2)).sqrt().min(1.0);
+            let alpha = self.weight * (r2 * (1.0 - g2) / ((1.0 - r2) * g2)).sqrt().min(1.0);
             if alpha <= 1e-3 {
                 continue;
             }
@@ -329,6 +349,7 @@ mod tests {
                 let x = voiced(rate, f0, 30 * hop);
                 for h in x.chunks_exact(hop) {
                     pf.push(h);
+                    pf.push_output(h);
                 }
                 let got = pf.find_period() as f32;
                 let want = rate as f32 / f0;
@@ -346,6 +367,7 @@ mod tests {
         let mut pf = PitchFilter::new(rate, 2 * hop, hop, 50.0);
         for _ in 0..20 {
             pf.push(&[0.0; 160]);
+            pf.push_output(&[0.0; 160]);
         }
         assert_eq!(pf.find_period(), 0);
         // White noise: a chance correlation above the voicing threshold now and then (the
@@ -355,6 +377,7 @@ mod tests {
         for _ in 0..200 {
             let h: Vec<f32> = (0..hop).map(|_| rng.next_bipolar()).collect();
             pf.push(&h);
+            pf.push_output(&h);
             if pf.find_period() > 0 {
                 voiced_frames += 1;
             }
