@@ -84,6 +84,9 @@ const ZETA_PEAK_MAX: f32 = 10.0;
 const HIST_LOW_DB: f32 = -150.0;
 const HIST_BINS: usize = 170;
 const HIST_FRAMES: f32 = 400.0;
+/// Weight of a new frame at which the histogram is rescaled (every 55 s): older frames
+/// have long been forgotten to below f32 precision by then.
+const HIST_RESCALE: f32 = 1e6;
 const HIST_LOW_SHARE: f32 = 0.1;
 const HIST_HIGH_SHARE: f32 = 0.95;
 /// Frequencies below this always get the floor gain (with 50 Hz bins: the bins at 0, 50 and
@@ -188,11 +191,44 @@ const PARAMS: Params = Params {
     cepstral_bias: 2.0,
 };
 
-/// Presence likelihood from an averaged a-priori SNR: 0 below `self.prm.zeta_min`, 1 above `self.prm.zeta_max`,
+/// Presence likelihood from an averaged a-priori SNR: 0 below `zmin`, 1 above `zmax`,
 /// log-linear between.
 #[inline]
 fn likelihood(zeta: f32, zmin: f32, zmax: f32) -> f32 {
-    (ln(zeta / zmin) / ln(zmax / zmin)).clamp(0.0, 1.0)
+    Likelihood::new(zmin, zmax).at(zeta)
+}
+
+/// The same map with its logarithms computed once, for the per-bin loop: most bins lie
+/// outside `zmin..zmax` and need no logarithm at all.
+#[derive(Clone, Copy)]
+struct Likelihood {
+    zmin: f32,
+    zmax: f32,
+    ln_zmin: f32,
+    inv_span: f32,
+}
+
+impl Likelihood {
+    fn new(zmin: f32, zmax: f32) -> Self {
+        let ln_zmin = ln(zmin);
+        Likelihood {
+            zmin,
+            zmax,
+            ln_zmin,
+            inv_span: 1.0 / (ln(zmax) - ln_zmin),
+        }
+    }
+
+    #[inline]
+    fn at(self, zeta: f32) -> f32 {
+        if zeta <= self.zmin {
+            0.0
+        } else if zeta >= self.zmax {
+            1.0
+        } else {
+            ((ln(zeta) - self.ln_zmin) * self.inv_span).clamp(0.0, 1.0)
+        }
+    }
 }
 
 /// Per-bin state and the gains of the last frame.
@@ -207,6 +243,8 @@ pub(crate) struct Estimator {
     snr_db: f32,
     level_hist: Box<[f32]>,
     level_total: f32,
+    /// Weight of the next frame in the histogram (grows as older frames are forgotten).
+    hist_weight: f32,
     /// Lowest and highest histogram bin filled since the last reset.
     hist_range: (usize, usize),
     /// Frames since the first one with any signal (counts up to `STARTUP_FRAMES`).
@@ -261,6 +299,7 @@ impl Estimator {
             snr_db: f32::NEG_INFINITY,
             level_hist: vec![0.0; HIST_BINS].into_boxed_slice(),
             level_total: 0.0,
+            hist_weight: 1.0,
             hist_range: (HIST_BINS - 1, 0),
             startup: 0,
             noise: box_of(NOISE_FLOOR),
@@ -314,6 +353,7 @@ impl Estimator {
         self.snr_db = f32::NEG_INFINITY;
         self.level_hist.fill(0.0);
         self.level_total = 0.0;
+        self.hist_weight = 1.0;
         self.hist_range = (HIST_BINS - 1, 0);
         self.set_depth();
     }
@@ -349,15 +389,24 @@ impl Estimator {
         let total: f32 = power.iter().sum();
         let db = 10.0 * core::f32::consts::LOG10_E * ln(total.max(1e-30));
         let bin = ((db - HIST_LOW_DB).max(0.0) as usize).min(HIST_BINS - 1);
+        // Forgetting: rather than decaying every bin each frame, each new frame weighs
+        // 1 / keep times the last (only ratios matter); all is rescaled now and then.
         let keep = 1.0 - 1.0 / HIST_FRAMES;
-        // Bins outside the range ever filled hold exactly zero: decay and scan only that range.
+        self.hist_weight /= keep;
+        // Bins outside the range ever filled hold exactly zero: rescale and scan only that
+        // range.
         self.hist_range = (self.hist_range.0.min(bin), self.hist_range.1.max(bin));
         let (first, last) = self.hist_range;
-        for h in self.level_hist[first..=last].iter_mut() {
-            *h *= keep;
+        if self.hist_weight > HIST_RESCALE {
+            let scale = 1.0 / self.hist_weight;
+            for h in self.level_hist[first..=last].iter_mut() {
+                *h *= scale;
+            }
+            self.level_total *= scale;
+            self.hist_weight = 1.0;
         }
-        self.level_hist[bin] += 1.0;
-        self.level_total = self.level_total * keep + 1.0;
+        self.level_hist[bin] += self.hist_weight;
+        self.level_total += self.hist_weight;
         let (low, high) = (
             HIST_LOW_SHARE * self.level_total,
             HIST_HIGH_SHARE * self.level_total,
@@ -559,6 +608,7 @@ impl Estimator {
         let mut sum: f32 = z[..(h + 1).min(bins)].iter().sum();
         let (lo_band, hi_band) = self.vad_band;
         let mut frame_sum = 0.0f32;
+        let map = Likelihood::new(self.prm.zeta_min, self.prm.zeta_max);
         for k in 0..bins {
             let left = z[k.saturating_sub(1)];
             let right = z[(k + 1).min(bins - 1)];
@@ -576,8 +626,8 @@ impl Estimator {
             if (lo_band..hi_band).contains(&k) {
                 frame_sum += local;
             }
-            self.presence[k] = likelihood(local, self.prm.zeta_min, self.prm.zeta_max)
-                * likelihood(global, self.prm.zeta_min, self.prm.zeta_max);
+            let l = map.at(local);
+            self.presence[k] = if l > 0.0 { l * map.at(global) } else { 0.0 };
         }
         // Frame-level term (Cohen & Berdugo 2001, eq. 27-28).
         let zeta_frame = frame_sum / (hi_band - lo_band).max(1) as f32;
@@ -668,5 +718,38 @@ impl Estimator {
         for g in &mut self.gains[..self.sub_bass] {
             *g = self.gain_min;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dynamic range read from the level histogram stays exact across its periodic
+    /// rescaling (every ~55 s), and follows a change of the levels within its memory.
+    #[test]
+    fn dynamic_range_survives_the_histogram_rescaling() {
+        let bins = 81;
+        let mut e = Estimator::new(bins, 50.0, 20.0);
+        // Per-bin power giving a frame total of `db` (dB, periodogram units).
+        let frame = |db: f32| vec![10f32.powf(db / 10.0) / bins as f32; bins];
+        let (quiet, loud, louder) = (frame(-60.5), frame(-30.5), frame(-20.5));
+        let mut last_weight = 1.0f32;
+        let mut rescaled = 0;
+        for i in 0..14_000 {
+            // Four quiet frames in five: the pauses; one loud: the speech. After 120 s the
+            // speech is 10 dB louder.
+            let speech = if i < 12_000 { &loud } else { &louder };
+            e.track_snr(if i % 5 == 0 { speech } else { &quiet }, true);
+            if e.hist_weight < last_weight {
+                rescaled += 1;
+            }
+            last_weight = e.hist_weight;
+            if (2_000..12_000).contains(&i) {
+                assert_eq!(e.snr_db(), 30.0, "frame {i}");
+            }
+        }
+        assert_eq!(rescaled, 2);
+        assert_eq!(e.snr_db(), 40.0);
     }
 }
