@@ -17,8 +17,9 @@
 //!
 //! and overlap-adds the result. Before the gains, in voiced frames, a pitch filter moves the
 //! noise between the harmonics onto them (the input one pitch period earlier is added per band
-//! where the band is periodic and noisy, the band's energy kept): the harmonics of a low voice
-//! lie too close together for per-bin gains to take out what lies between. Impulsive noise
+//! where the band is periodic and noisy, the band's energy kept; the period is searched in the
+//! suppressor's own, far less noisy output): the harmonics of a low voice lie too close
+//! together for per-bin gains to take out what lies between. Impulsive noise
 //! (typing, clicks), which the noise estimate cannot follow, is limited in the time domain:
 //! while isolated bursts of a few milliseconds are frequent, output samples that rise far
 //! above the level around them are brought down, using the 10 ms of input the output lags

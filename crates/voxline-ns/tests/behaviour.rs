@@ -578,9 +578,10 @@ fn noise_between_the_harmonics_of_a_low_voice_is_reduced() {
             }
         }
         let gain = db(harmonics[1] / between[1]) - db(harmonics[0] / between[0]);
-        // 3.7 to 6.6 dB; 0.6 to 2.6 dB without the pitch filter.
+        // 5.3 to 9.7 dB (3.7 to 6.6 with the period searched in the input and the weight 0.5 at
+        // 8 kHz too); 0.6 to 2.6 dB without the pitch filter.
         assert!(
-            gain > 3.0,
+            gain > 4.0,
             "{rate}: harmonic-to-between ratio up only {gain:.1} dB"
         );
     }
