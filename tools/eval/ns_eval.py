@@ -169,8 +169,42 @@ def seed_of(*parts) -> int:
     return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "little")
 
 
-def load_speech(name: str, rate: int) -> np.ndarray:
-    src, x = read_wav(REPO / "testdata" / "speech" / name)
+@dataclass(frozen=True)
+class Corpus:
+    """Where the speech comes from: the target talkers per rate, and every talker (babble for a
+    target is made from the others)."""
+    root: str
+    targets16: tuple[str, ...]
+    targets8: tuple[str, ...]
+    talkers: tuple[str, ...]
+
+    def targets(self, rate: int) -> tuple[str, ...]:
+        return self.targets16 if rate > 8000 else self.targets8
+
+
+BUNDLED = Corpus(str(REPO / "testdata" / "speech"), tuple(TARGETS[16000]), tuple(TARGETS[8000]),
+                 tuple(ALL_TALKERS))
+
+
+def corpus_from_dir(root: Path) -> Corpus:
+    """Every WAV file under `root`: all are 8 kHz targets, those recorded at 16 kHz or more
+    also 16 kHz targets."""
+    files = sorted(str(p.relative_to(root)) for p in root.rglob("*.wav"))
+    if len(files) < 2:
+        raise SystemExit(f"ns_eval: {root} holds {len(files)} WAV file(s); at least 2 are needed")
+    wide = []
+    for f in files:
+        try:
+            with wave.open(str(root / f), "rb") as w:
+                if w.getframerate() >= 16000:
+                    wide.append(f)
+        except (wave.Error, EOFError) as e:
+            raise SystemExit(f"ns_eval: {root / f}: not a readable WAV file ({e})")
+    return Corpus(str(root), tuple(wide), tuple(files), tuple(files))
+
+
+def load_speech(name: str, rate: int, corpus: Corpus = BUNDLED) -> np.ndarray:
+    src, x = read_wav(Path(corpus.root) / name)
     x = resample(x, src, rate)[: int(MAX_SECONDS * rate)]
     return x * 10 ** ((SPEECH_LEVEL_DB - active_level_db(x, rate)) / 20)
 
@@ -259,14 +293,14 @@ def noise_ramp(rng, n, rate, name):
     return _unit(pink * 10 ** (np.linspace(-10, 10, n) / 20))
 
 
-def noise_babble(rng, n, rate, name):
+def noise_babble(rng, n, rate, name, corpus: Corpus = BUNDLED):
     """Six streams of talkers other than the target (each talker's file looped from a random
     offset, equal levels), summed."""
-    others = [t for t in ALL_TALKERS if t != name]
+    others = [t for t in corpus.talkers if t != name]
     x = np.zeros(n)
     for i in range(6):
         talker = others[i % len(others)]
-        src, s = read_wav(REPO / "testdata" / "speech" / talker)
+        src, s = read_wav(Path(corpus.root) / talker)
         s = resample(s, src, rate)
         s = np.tile(s, n // len(s) + 2)
         off = rng.integers(0, len(s) - n)
@@ -286,8 +320,10 @@ NOISE_FUNCS = {
 }
 
 
-def make_noise(kind: str, n: int, rate: int, target: str) -> np.ndarray:
+def make_noise(kind: str, n: int, rate: int, target: str, corpus: Corpus = BUNDLED) -> np.ndarray:
     rng = np.random.default_rng(seed_of("ns-eval", kind, target, rate))
+    if kind == "babble":
+        return noise_babble(rng, n, rate, target, corpus)
     return NOISE_FUNCS[kind](rng, n, rate, target)
 
 
@@ -330,6 +366,7 @@ class Setup:
     max_att: float
     speex_db: int
     webrtc_level: int
+    corpus: Corpus = BUNDLED
 
 
 def run_system(system: str, setup: Setup, inp: Path, out: Path) -> None:
@@ -423,13 +460,13 @@ class Task:
 
 def run_task(task: Task, setup: Setup, systems: list[str], workdir: str, keep: bool) -> list[dict]:
     rate = task.rate
-    clean = load_speech(task.target, rate)
+    clean = load_speech(task.target, rate, setup.corpus)
     if task.noise == "clean-gated":
         clean = gate_pauses(clean, rate)
     if task.noise in CLEAN_CONDS:
         noisy = clean.copy()
     else:
-        noisy = mix(clean, make_noise(task.noise, len(clean), rate, task.target), task.snr, rate)
+        noisy = mix(clean, make_noise(task.noise, len(clean), rate, task.target, setup.corpus), task.snr, rate)
     peak = np.max(np.abs(noisy))
     if peak > 0.99:  # never clip the mixture: scale both (scores are level-independent)
         clean, noisy = clean * 0.99 / peak, noisy * 0.99 / peak
@@ -597,6 +634,9 @@ def main() -> int:
     ap.add_argument("--snrs", default=",".join(map(str, SNRS)))
     ap.add_argument("--rates", default=",".join(map(str, RATES)))
     ap.add_argument("--targets", type=int, default=0, help="use only the first N talkers per rate")
+    ap.add_argument("--speech", help="evaluate on every WAV file under this directory instead of "
+                    "the bundled talkers (16 kHz: the files recorded at 16 kHz or more; babble "
+                    "from the other files)")
     ap.add_argument("--no-clean", action="store_true", help="skip the clean-speech condition")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out-dir", help="keep inputs and outputs here")
@@ -621,11 +661,18 @@ def main() -> int:
     harness = ""
     if {"speex", "webrtc"} & set(systems) or a.speed:
         harness = str(build_harness(Path(a.harness_dir)))
-    setup = Setup(a.voxline, harness, a.max_attenuation_db, a.speex_suppress_db, a.webrtc_level)
+    corpus = BUNDLED
+    if a.speech:
+        root = Path(a.speech)
+        if not root.is_dir():
+            raise SystemExit(f"ns_eval: --speech {a.speech}: not a directory")
+        corpus = corpus_from_dir(root.resolve())
+    setup = Setup(a.voxline, harness, a.max_attenuation_db, a.speex_suppress_db, a.webrtc_level,
+                  corpus)
 
     tasks = []
     for rate in rates:
-        targets = TARGETS[rate][: a.targets or None]
+        targets = corpus.targets(rate)[: a.targets or None]
         for t in targets:
             if not a.no_clean:
                 tasks.extend(Task(rate, t, c, 0) for c in CLEAN_CONDS)
