@@ -192,14 +192,8 @@ const PARAMS: Params = Params {
 };
 
 /// Presence likelihood from an averaged a-priori SNR: 0 below `zmin`, 1 above `zmax`,
-/// log-linear between.
-#[inline]
-fn likelihood(zeta: f32, zmin: f32, zmax: f32) -> f32 {
-    Likelihood::new(zmin, zmax).at(zeta)
-}
-
-/// The same map with its logarithms computed once, for the per-bin loop: most bins lie
-/// outside `zmin..zmax` and need no logarithm at all.
+/// log-linear between. The logarithms of the bounds are taken once per frame, and the many
+/// bins outside `zmin..zmax` need none at all.
 #[derive(Clone, Copy)]
 struct Likelihood {
     zmin: f32,
@@ -283,12 +277,18 @@ pub(crate) struct Estimator {
 }
 
 impl Estimator {
-    pub(crate) fn new(bins: usize, bin_hz: f32, max_attenuation_db: f32) -> Self {
+    /// An estimator for `bins` bins `bin_hz` apart; `narrow_band` for an 8 kHz stream.
+    pub(crate) fn new(
+        bins: usize,
+        bin_hz: f32,
+        max_attenuation_db: f32,
+        narrow_band: bool,
+    ) -> Self {
         let gain_min = 10f32.powf(-max_attenuation_db / 20.0);
         let hz_to_bin = |hz: f32| ((hz / bin_hz).round() as usize).min(bins - 1);
         let box_of = |v: f32| vec![v; bins].into_boxed_slice();
         let mut prm = PARAMS;
-        if bin_hz * (bins - 1) as f32 <= 4000.0 {
+        if narrow_band {
             prm.zeta_min = ZETA_MIN_NARROWBAND;
         }
         let mut e = Estimator {
@@ -637,11 +637,7 @@ impl Estimator {
             self.zeta_peak = zeta_frame.clamp(ZETA_PEAK_MIN, ZETA_PEAK_MAX);
             1.0
         } else {
-            likelihood(
-                zeta_frame / self.zeta_peak,
-                self.prm.zeta_min,
-                self.prm.zeta_max,
-            )
+            map.at(zeta_frame / self.zeta_peak)
         };
         self.zeta_frame_prev = zeta_frame;
         for p in self.presence.iter_mut() {
@@ -730,7 +726,7 @@ mod tests {
     #[test]
     fn dynamic_range_survives_the_histogram_rescaling() {
         let bins = 81;
-        let mut e = Estimator::new(bins, 50.0, 20.0);
+        let mut e = Estimator::new(bins, 50.0, 20.0, true);
         // Per-bin power giving a frame total of `db` (dB, periodogram units).
         let frame = |db: f32| vec![10f32.powf(db / 10.0) / bins as f32; bins];
         let (quiet, loud, louder) = (frame(-60.5), frame(-30.5), frame(-20.5));

@@ -126,7 +126,12 @@ impl NoiseSuppressor {
             config,
             hop,
             stft,
-            estimator: Estimator::new(bins, bin_hz, config.max_attenuation_db),
+            estimator: Estimator::new(
+                bins,
+                bin_hz,
+                config.max_attenuation_db,
+                rate == SampleRate::Hz8000,
+            ),
             transients: TransientLimiter::new(hop),
             pitch: PitchFilter::new(rate.hz(), WINDOW_HOPS * hop, hop, bin_hz),
             input: vec![0.0; hop].into_boxed_slice(),
