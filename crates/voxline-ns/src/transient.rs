@@ -173,7 +173,7 @@ impl TransientLimiter {
 
     /// Whether the burst at block `i` continues a pulse train: a pulse of about its energy
     /// `TRAIN_MIN` to `TRAIN_MAX` blocks before it, with a dip between (needs
-    /// `i >= TRAIN_MAX + 2`).
+    /// `i >= TRAIN_MAX + 2` and `i + 2 < LEN`).
     fn in_train(&self, i: usize) -> bool {
         let e = &self.energy;
         // The peak of the burst the block belongs to (its own, or a neighbour's when the
@@ -243,8 +243,8 @@ impl TransientLimiter {
             let end = (i + FALL_TO).min(LEN - 1);
             let after = self.energy[i + FALL_FROM..=end].iter().sum::<f32>()
                 / (end + 1 - i - FALL_FROM) as f32;
-            let burst = e > BURST_FALL * after && !self.in_train(i);
-            let full = if e > limit && burst {
+            // The train test last: it is the costly one, and most blocks fail the others.
+            let full = if e > limit && e > BURST_FALL * after && !self.in_train(i) {
                 (limit / e).sqrt()
             } else {
                 1.0
