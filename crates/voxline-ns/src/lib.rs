@@ -230,8 +230,14 @@ impl NoiseSuppressor {
         self.estimator.speech_probability()
     }
 
-    /// Isolated transients (clicks, taps) per second over about the last 2 s. From 1 a second
-    /// on, short bursts are limited to the level around them (fully from 3 a second).
+    /// Isolated transients per second at which the transient limit starts to engage.
+    pub const TRANSIENT_LIMIT_FROM: f32 = transient::RATE_OFF;
+    /// Isolated transients per second from which the transient limit acts fully.
+    pub const TRANSIENT_LIMIT_FULL: f32 = transient::RATE_FULL;
+
+    /// Isolated transients (clicks, taps) per second over about the last 2 s. From
+    /// [`TRANSIENT_LIMIT_FROM`](Self::TRANSIENT_LIMIT_FROM) on, short bursts are limited to the
+    /// level around them (fully from [`TRANSIENT_LIMIT_FULL`](Self::TRANSIENT_LIMIT_FULL)).
     pub fn transient_rate(&self) -> f32 {
         self.transients.rate()
     }
