@@ -624,6 +624,12 @@ def report(results: list[dict], systems: list[str], rates: list[int], snrs, nois
 
 def speed(harness: Path) -> None:
     print("\nReference suppressors, time per 10 ms frame (white noise, 60 s, this machine):\n")
+    # voxline's figure is criterion's: run the benchmark now, so that it is the current
+    # build's and taken in the same minutes as the references'.
+    bench = subprocess.run(["cargo", "bench", "-q", "-p", "voxline-benches", "--bench", "ns"],
+                           cwd=REPO, capture_output=True, text=True)
+    if bench.returncode != 0:
+        print("  (cargo bench failed; voxline's criterion figure left out)")
     crit = TARGET_DIR / "criterion" / "ns_10ms"
     for rate in (8000, 16000, 48000):
         line = []
@@ -634,7 +640,7 @@ def speed(harness: Path) -> None:
             line.append((which, us))
         ours = None
         est = crit / f"process_{rate // 1000}k" / "new" / "estimates.json"
-        if est.exists():
+        if bench.returncode == 0 and est.exists():
             ours = json.loads(est.read_text())["mean"]["point_estimate"] / 1000.0
         txt = ", ".join(f"{w} {us:.2f} us" for w, us in line)
         if ours is not None:
