@@ -21,8 +21,9 @@
 //!   rises from quiet and dies away within 10 ms; a speech onset or plosive is followed by the
 //!   vowel). Their rate is counted with a leaky integrator (2 s time constant); the limit
 //!   fades in between 2.25 and 4.5 isolated transients a second. Clean speech has few (at
-//!   most about 2 a second, briefly, from mouth clicks and plosives), so it passes untouched;
-//!   typing has about a dozen events a second, of which 5 to 8 count.
+//!   most about 3 a second, briefly, from mouth clicks and plosives, in a few recordings), so
+//!   it passes nearly untouched; typing has about a dozen events a second, of which 5 to 8
+//!   count.
 //!   (The rise was first taken over the *mean* of the 10 ms before: a single loud block there
 //!   (a glottal pulse, another click's tail) then hid a click, typing counted only about 3 a
 //!   second, and the limit had to engage from 1 a second, within reach of talkers' own mouth
