@@ -173,13 +173,7 @@ impl TransientLimiter {
     fn isolated(&self, i: usize) -> bool {
         let e = &self.energy;
         let peak = e[i];
-        let local = e[i - 2..=i + 2].iter().all(|&v| v <= peak);
-        if !local {
-            return false;
-        }
-        let after =
-            e[i + FALL_FROM..=i + FALL_TO].iter().sum::<f32>() / (FALL_TO - FALL_FROM + 1) as f32;
-        if peak <= FALL * after {
+        if !self.local_peak(i) || peak <= FALL * self.look_ahead_end(i) {
             return false;
         }
         let quiet = e[i - RISE_BLOCKS..i]
@@ -187,6 +181,20 @@ impl TransientLimiter {
             .filter(|&&v| RISE * v < peak)
             .count();
         2 * quiet >= RISE_BLOCKS
+    }
+
+    /// Whether block `i` is the largest of the blocks within 2 of it (needs `2 <= i` and
+    /// `i + 2 < LEN`).
+    fn local_peak(&self, i: usize) -> bool {
+        let peak = self.energy[i];
+        self.energy[i - 2..=i + 2].iter().all(|&v| v <= peak)
+    }
+
+    /// Mean energy of the end of block `i`'s look-ahead (`FALL_FROM` to `FALL_TO` blocks on,
+    /// as far as the history reaches).
+    fn look_ahead_end(&self, i: usize) -> f32 {
+        let end = (i + FALL_TO).min(LEN - 1);
+        self.energy[i + FALL_FROM..=end].iter().sum::<f32>() / (end + 1 - i - FALL_FROM) as f32
     }
 
     /// Whether the burst at block `i` continues a pulse train: a pulse of about its energy
@@ -201,7 +209,7 @@ impl TransientLimiter {
             let pulse = e[k];
             pulse >= TRAIN_MATCH * peak
                 && pulse * TRAIN_MATCH <= peak
-                && e[k - 2..=k + 2].iter().all(|&v| v <= pulse)
+                && self.local_peak(k)
                 && e[k + 1..i]
                     .iter()
                     .any(|&v| v <= TRAIN_DIP * pulse.min(peak))
@@ -258,11 +266,9 @@ impl TransientLimiter {
             let i = GAIN_START + j;
             let limit = MARGIN * self.opening(i);
             let e = self.energy[i];
-            let end = (i + FALL_TO).min(LEN - 1);
-            let after = self.energy[i + FALL_FROM..=end].iter().sum::<f32>()
-                / (end + 1 - i - FALL_FROM) as f32;
             // The train test last: it is the costly one, and most blocks fail the others.
-            let full = if e > limit && e > BURST_FALL * after && !self.in_train(i) {
+            let full = if e > limit && e > BURST_FALL * self.look_ahead_end(i) && !self.in_train(i)
+            {
                 (limit / e).sqrt()
             } else {
                 1.0

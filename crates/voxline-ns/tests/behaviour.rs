@@ -607,14 +607,11 @@ fn a_weak_voice_after_a_long_stretch_of_noise_keeps_its_harmonics() {
         let noise_rms = 0.05f32;
         let start = (noise_s * fs as f32) as usize;
         let f0 = 200.0;
-        let voice_rms = {
-            let n = fs / 10;
-            ((0..n)
-                .map(|i| vowel(i as f32 / fs as f32, f0).powi(2))
-                .sum::<f32>()
-                / n as f32)
-                .sqrt()
-        };
+        let voice_rms = rms_of(
+            &(0..fs / 10)
+                .map(|i| vowel(i as f32 / fs as f32, f0))
+                .collect::<Vec<f32>>(),
+        );
         let x: Vec<f32> = (0..len)
             .map(|i| {
                 let noise = rng.next_bipolar() * noise_rms * 3f32.sqrt();
