@@ -141,10 +141,13 @@ fn simulate(s: Scenario) -> Outcome {
 }
 
 /// The delay bound: what the callback bursts need (one of each size) plus the controller's
-/// targets, margins and a few frames of slack.
+/// targets, a few frames of slack, and the render control's dead band (three quarters of the
+/// largest callback, `FillController::set_burst`): drift may carry the fill floor anywhere
+/// inside it before a correction starts.
 fn delay_bound(s: &Scenario) -> usize {
     let n = (s.rate / 100) as usize;
-    2 * (s.capture_sizes.1 + s.render_sizes.1) + 8 * n
+    let dead_band = 3 * s.capture_sizes.1.max(s.render_sizes.1) / 4;
+    2 * (s.capture_sizes.1 + s.render_sizes.1) + 8 * n + dead_band
 }
 
 fn check(s: Scenario) -> Outcome {
@@ -183,6 +186,25 @@ fn check(s: Scenario) -> Outcome {
         st.frames_read * n as u64 + st.capture.dropped - st.capture.inserted + o.backlog as u64;
     assert_eq!(accounted, o.pushed, "capture samples lost or invented");
     o
+}
+
+/// A case the property test found: the output clock 1468 ppm slow against the input, long
+/// render callbacks (up to 161 ms); by the end of the minute drift had carried the render
+/// floor near the top of its dead band (2765 against a target of 1903), and the delay to
+/// 4294 samples, above the bound that left the dead band out (4286).
+#[test]
+fn the_floor_may_sit_at_the_top_of_the_dead_band() {
+    check(Scenario {
+        rate: 8000,
+        seconds: 60.0,
+        capture_ppm: 610.4495873795685,
+        render_ppm: -857.2499271744103,
+        timer_ppm: None,
+        capture_sizes: (326, 537),
+        render_sizes: (605, 1286),
+        stall_ms: 0,
+        seed: 17006869533059525954,
+    });
 }
 
 fn drift_truth(producer_ppm: f64, consumer_ppm: f64) -> f64 {
@@ -277,4 +299,19 @@ proptest! {
             seed,
         });
     }
+}
+
+#[test]
+fn tmp_repro() {
+    check(Scenario {
+        rate: 8000,
+        seconds: 60.0,
+        capture_ppm: 610.4495873795685,
+        render_ppm: -857.2499271744103,
+        timer_ppm: None,
+        capture_sizes: (326, 537),
+        render_sizes: (605, 1286),
+        stall_ms: 0,
+        seed: 17006869533059525954,
+    });
 }
